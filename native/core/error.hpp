@@ -1,0 +1,41 @@
+#pragma once
+/// Protocol error codes (PROTOCOL.md, "Error codes") and the exception that carries one.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace chatlab {
+
+/// Every refusal the protocol defines; the wire name is `code_name(code)`.
+enum class ErrorCode {
+  bad_json,
+  bad_frame,
+  unknown_type,
+  unknown_command,
+  bad_name,
+  name_taken,
+  frame_too_large,
+  slow_consumer,
+  server_full,
+};
+
+/// The code as it is spelled on the wire, e.g. "bad_json".
+std::string_view code_name(ErrorCode code) noexcept;
+
+/// Whether the server closes the connection after sending this error.
+bool closes_connection(ErrorCode code) noexcept;
+
+/// A refusal of input by Layer A: `code()` for machines, `what()` for humans.
+class ProtocolError : public std::runtime_error {
+ public:
+  ProtocolError(ErrorCode code, const std::string& detail)
+      : std::runtime_error(detail), code_(code) {}
+
+  ErrorCode code() const noexcept { return code_; }
+
+ private:
+  ErrorCode code_;  ///< the PROTOCOL.md code of this refusal
+};
+
+}  // namespace chatlab

@@ -1,0 +1,88 @@
+"""The mock's side of the wire: NDJSON frames built and read with the stdlib.
+
+This is the one second implementation of the framing in the project, kept
+on purpose so the mock can speak without the compiled core. It is pinned to
+the C++ encoder byte for byte by ``tests/unit/test_wire.py``: ``encode``
+must produce exactly what ``pytest_chatlab.encode`` produces.
+
+It builds and parses frames; it does not judge them. What a frame means is
+the server's business, so nothing here knows a message type or a command.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import ProtocolError
+
+__all__ = ["DEFAULT_MAX_FRAME_BYTES", "FrameReader", "decode", "encode"]
+
+#: PROTOCOL.md's default limit on the bytes before a frame's newline.
+DEFAULT_MAX_FRAME_BYTES = 65536
+
+
+def encode(frame: dict[str, Any]) -> bytes:
+    """One canonical frame with its newline: compact, keys sorted, raw UTF-8.
+
+    Fields that are ``None`` are left out, as the protocol never sends null.
+    """
+    present = {key: value for key, value in frame.items() if value is not None}
+    text = json.dumps(present, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return text.encode("utf-8") + b"\n"
+
+
+def decode(line: bytes | str) -> dict[str, Any]:
+    """Parses one frame; a trailing newline is allowed.
+
+    Raises ``ProtocolError("bad_json")`` for text that is not UTF-8 JSON and
+    ``ProtocolError("bad_frame")`` for JSON that is not an object.
+    """
+    try:
+        text = line.decode("utf-8") if isinstance(line, bytes) else line
+        value = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_json", str(exc)) from None
+    if not isinstance(value, dict):
+        raise ProtocolError("bad_frame", f"a frame is a JSON object, not {type(value).__name__}")
+    return value
+
+
+class FrameReader:
+    """Reassembles frames from a byte stream cut at arbitrary points.
+
+    ``feed`` returns the complete lines (bytes, without the newline and one
+    trailing ``\\r``; empty lines skipped). A partial line longer than the
+    limit raises ``ProtocolError("frame_too_large")``, so a reader facing a
+    broken server cannot grow without bound.
+    """
+
+    def __init__(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> None:
+        self.max_frame_bytes = max_frame_bytes
+        self._partial = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._partial += data
+        end = self._partial.rfind(b"\n")
+        if end < 0:
+            self._check(len(self._partial), "without a newline")
+            return []
+        complete = bytes(self._partial[:end])
+        del self._partial[: end + 1]
+        frames = []
+        for line in complete.split(b"\n"):
+            self._check(len(line), "in one line")  # a trailing "\r" counts, as in C++
+            line = line.removesuffix(b"\r")
+            if line:
+                frames.append(line)
+        self._check(len(self._partial), "without a newline")
+        return frames
+
+    def _check(self, size: int, where: str) -> None:
+        if size > self.max_frame_bytes:
+            raise ProtocolError("frame_too_large", f"{size} bytes {where}")
+
+    @property
+    def pending(self) -> bytes:
+        """The unterminated tail held back, waiting for its newline."""
+        return bytes(self._partial)

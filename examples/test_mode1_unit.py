@@ -4,7 +4,12 @@ No socket and no subprocess: these call the same object code the server
 runs, so they are the cheapest place to pin protocol and room logic.
 """
 
+import pytest
+
 import pytest_chatlab as chatlab
+
+# Tests that build their own Room use no chatlab fixture, so they say their level.
+pytestmark = pytest.mark.unit
 
 
 def test_ping_is_answered_with_pong_to_the_whole_room():

@@ -4,6 +4,13 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # In-process runs re-import every plugin; hypothesis alone costs ~0.6 s
+    # a run and has nothing to do with these tests.
+    return pytester.runpytest("-p", "no:hypothesispytest", *args)
+
+
 ROOM_AND_PLAIN = """
     def test_uses_room(room):
         assert len(room) == 0
@@ -14,7 +21,7 @@ ROOM_AND_PLAIN = """
 
 
 def test_markers_are_registered(pytester: pytest.Pytester):
-    result = pytester.runpytest("--markers")
+    result = run(pytester, "--markers")
 
     result.stdout.fnmatch_lines(
         ["@pytest.mark.unit:*", "@pytest.mark.integration:*", "@pytest.mark.e2e:*"]
@@ -37,13 +44,13 @@ def test_strict_markers_accepts_the_chatlab_markers(pytester: pytest.Pytester):
         """
     )
 
-    pytester.runpytest("--strict-markers").assert_outcomes(passed=3)
+    run(pytester, "--strict-markers").assert_outcomes(passed=3)
 
 
 def test_dash_m_unit_selects_only_the_test_that_uses_room(pytester: pytest.Pytester):
     pytester.makepyfile(ROOM_AND_PLAIN)
 
-    result = pytester.runpytest("-m", "unit", "-v")
+    result = run(pytester, "-m", "unit", "-v")
 
     result.assert_outcomes(passed=1, deselected=1)
     result.stdout.fnmatch_lines(["*test_uses_room PASSED*"])
@@ -52,7 +59,7 @@ def test_dash_m_unit_selects_only_the_test_that_uses_room(pytester: pytest.Pytes
 def test_dash_m_not_unit_selects_the_rest(pytester: pytest.Pytester):
     pytester.makepyfile(ROOM_AND_PLAIN)
 
-    result = pytester.runpytest("-m", "not unit", "-v")
+    result = run(pytester, "-m", "not unit", "-v")
 
     result.assert_outcomes(passed=1, deselected=1)
     result.stdout.fnmatch_lines(["*test_plain PASSED*"])
@@ -76,7 +83,7 @@ def test_room_used_through_another_fixture_still_marks_unit(pytester: pytest.Pyt
         """
     )
 
-    pytester.runpytest("-m", "unit").assert_outcomes(passed=1)
+    run(pytester, "-m", "unit").assert_outcomes(passed=1)
 
 
 def test_an_explicit_level_marker_is_kept(pytester: pytest.Pytester):
@@ -90,8 +97,8 @@ def test_an_explicit_level_marker_is_kept(pytester: pytest.Pytester):
         """
     )
 
-    pytester.runpytest("-m", "unit").assert_outcomes(deselected=1)
-    pytester.runpytest("-m", "integration").assert_outcomes(passed=1)
+    run(pytester, "-m", "unit").assert_outcomes(deselected=1)
+    run(pytester, "-m", "integration").assert_outcomes(passed=1)
 
 
 def test_each_test_gets_a_fresh_room(pytester: pytest.Pytester):
@@ -106,7 +113,9 @@ def test_each_test_gets_a_fresh_room(pytester: pytest.Pytester):
         """
     )
 
-    pytester.runpytest().assert_outcomes(passed=2)
+    run(
+        pytester,
+    ).assert_outcomes(passed=2)
 
 
 def test_plugin_can_be_switched_off(pytester: pytest.Pytester):
@@ -117,7 +126,7 @@ def test_plugin_can_be_switched_off(pytester: pytest.Pytester):
         """
     )
 
-    result = pytester.runpytest("-p", "no:chatlab")
+    result = run(pytester, "-p", "no:chatlab")
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'room' not found*"])

@@ -185,6 +185,11 @@ Message FrameHandler::finish() && {
 }  // namespace
 
 Message decode(std::string_view line) {
+  // nlohmann's lexer takes a NUL byte for the end of input, which would let
+  // `{...}\0junk` through. JSON allows no raw NUL anywhere, so refuse it here.
+  if (line.find('\0') != std::string_view::npos) {
+    throw ProtocolError(ErrorCode::bad_json, "not valid JSON: a raw NUL byte");
+  }
   FrameHandler handler;
   const bool parsed =
       json::sax_parse(line.begin(), line.end(), &handler, json::input_format_t::json, true);

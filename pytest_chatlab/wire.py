@@ -12,6 +12,7 @@ the server's business, so nothing here knows a message type or a command.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from .errors import ProtocolError
@@ -35,16 +36,43 @@ def encode(frame: dict[str, Any]) -> bytes:
 def decode(line: bytes | str) -> dict[str, Any]:
     """Parses one frame; a trailing newline is allowed.
 
-    Raises ``ProtocolError("bad_json")`` for text that is not UTF-8 JSON and
-    ``ProtocolError("bad_frame")`` for JSON that is not an object.
+    As strict as PROTOCOL.md, where Python's ``json`` is lenient: ``NaN``,
+    ``Infinity``, numbers that overflow a double and lone surrogate escapes
+    are ``ProtocolError("bad_json")`` like any text that is not UTF-8 JSON.
+    JSON that is not an object is ``ProtocolError("bad_frame")``.
     """
     try:
         text = line.decode("utf-8") if isinstance(line, bytes) else line
-        value = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        value = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_finite_int
+        )
+        if "\\u" in text:
+            # Only an escape can smuggle in a lone surrogate; re-encoding finds it.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise ProtocolError("bad_json", str(exc)) from None
     if not isinstance(value, dict):
         raise ProtocolError("bad_frame", f"a frame is a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {literal}")
+    return value
+
+
+def _finite_int(literal: str) -> int:
+    value = int(literal)
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"number out of range: {literal[:20]}...") from None
     return value
 
 

@@ -153,10 +153,9 @@ void bind_frame_buffer(py::module_& m) {
                frames.append(text_of(line));
              }
              if (buffer.overflowed()) {
-               raise_protocol_error("frame_too_large",
-                                    "a frame passed " + std::to_string(buffer.max_frame_bytes()) +
-                                        " bytes without a newline",
-                                    frames);
+               raise_protocol_error(
+                   "frame_too_large",
+                   limit_text(ErrorCode::frame_too_large, buffer.max_frame_bytes()), frames);
              }
              return frames;
            },

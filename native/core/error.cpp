@@ -22,4 +22,13 @@ bool closes_connection(ErrorCode code) noexcept {
          code == ErrorCode::server_full;
 }
 
+std::string limit_text(ErrorCode code, std::size_t limit) {
+  const std::string bytes = std::to_string(limit) + " bytes";
+  switch (code) {
+    case ErrorCode::frame_too_large: return "a frame passed the limit of " + bytes;
+    case ErrorCode::slow_consumer: return "pending output passed the limit of " + bytes;
+    default: return std::string(code_name(code)) + " (limit " + bytes + ")";
+  }
+}
+
 }  // namespace chatlab

@@ -1,6 +1,7 @@
 #pragma once
 /// Protocol error codes (PROTOCOL.md, "Error codes") and the exception that carries one.
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ std::string_view code_name(ErrorCode code) noexcept;
 
 /// Whether the server closes the connection after sending this error.
 bool closes_connection(ErrorCode code) noexcept;
+
+/// The human text of a refusal the I/O shell detects against a byte limit
+/// (frame_too_large, slow_consumer), so no protocol wording lives in the shell.
+std::string limit_text(ErrorCode code, std::size_t limit);
 
 /// A refusal of input by Layer A: `code()` for machines, `what()` for humans.
 class ProtocolError : public std::runtime_error {

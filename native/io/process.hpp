@@ -1,0 +1,28 @@
+#pragma once
+/// Process-level set-up: stop signals as a file descriptor, no SIGPIPE, parent death, fds.
+
+#include "io/socket.hpp"
+
+namespace chatlab::io {
+
+/// Blocks SIGTERM and SIGINT and returns a signalfd that reports them, so the
+/// event loop handles a stop like any other event, never inside a handler.
+/// Throws std::system_error if the kernel refuses.
+Fd stop_signals();
+
+/// A peer that resets must cost one connection, not the process; writes use
+/// MSG_NOSIGNAL too, this covers every other path.
+void ignore_sigpipe() noexcept;
+
+/// Asks for SIGTERM when the parent dies (Linux); false if it already has,
+/// since the request only covers deaths that happen after it is made.
+bool stop_with_parent() noexcept;
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit, so --max-clients is not cut by a default 1024.
+void raise_fd_limit() noexcept;
+
+/// Opens /dev/null on any of stdin, stdout, stderr that is closed, so no
+/// socket lands on fd 0..2 and is then read as stdin or written as a log.
+void ensure_standard_fds() noexcept;
+
+}  // namespace chatlab::io

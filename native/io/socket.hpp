@@ -1,0 +1,75 @@
+#pragma once
+/// File descriptors as values, and the few socket calls the server shell makes.
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace chatlab::io {
+
+/// Owns one file descriptor and closes it exactly once.
+class Fd {
+ public:
+  Fd() noexcept = default;
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  void reset(int fd = -1) noexcept;
+
+ private:
+  int fd_ = -1;  ///< -1 when empty
+};
+
+/// A socket address the listener can bind to.
+struct Address {
+  sockaddr_storage storage{};  ///< sockaddr_in or sockaddr_in6
+  socklen_t length = 0;        ///< the size of the one in use
+};
+
+/// An IPv4 or IPv6 literal (or "localhost", read as 127.0.0.1) and a port;
+/// nothing when `host` is neither, since the server never resolves names.
+std::optional<Address> parse_address(const std::string& host, std::uint16_t port);
+
+/// A non-blocking listening socket; throws std::system_error naming the step that failed.
+Fd listen_on(const Address& address);
+
+/// The next pending connection, non-blocking; empty with errno set when there is none.
+Fd accept_client(int listener) noexcept;
+
+/// "127.0.0.1:43117" or "[::1]:43117": where `fd` is bound, as the READY line prints it.
+std::string local_endpoint(int fd);
+
+/// Outcome of one non-blocking socket call.
+enum class IoStatus {
+  ok,       ///< some bytes moved
+  blocked,  ///< EAGAIN: try again when epoll says so
+  eof,      ///< the peer shut down its sending side
+  failed,   ///< reset or any other error: the connection is gone
+};
+
+/// One non-blocking recv into `buffer`; `got` is set when the result is ok.
+IoStatus receive_some(int fd, char* buffer, std::size_t size, std::size_t& got);
+
+/// One non-blocking send that never raises SIGPIPE; `sent` is set when the result is ok.
+IoStatus send_some(int fd, const char* data, std::size_t size, std::size_t& sent);
+
+/// Disables Nagle: every frame is a complete message, so waiting for more only adds latency.
+void set_no_delay(int fd) noexcept;
+
+/// Bytes the kernel still holds in the send queue of `fd` (SIOCOUTQ), 0 if unknown.
+std::size_t unsent_bytes(int fd) noexcept;
+
+}  // namespace chatlab::io

@@ -1,13 +1,106 @@
-"""The chatlab fixtures. All are function-scoped and need no configuration."""
+"""The chatlab fixtures. All are function-scoped and need no configuration.
+
+``room`` (unit), ``chatlab_server_factory``, ``server_process`` and
+``new_client`` (integration). The server binary is the one given by
+``--chatlab-server`` or the ini key ``chatlab_server``, else the one
+``server_binary()`` finds (``CHATLAB_SERVER``, the bundled one, ``PATH``).
+"""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
 from ._native import Room
+from .mock import MockClient
+from .server import ChatServer, ServerStartError, server_binary
+from .tracking import fail_on_crash, tracked
+
+ServerFactory = Callable[..., ChatServer]
+ClientFactory = Callable[..., MockClient]
 
 
 @pytest.fixture
 def room() -> Room:
     """A fresh, empty ``Room`` of the bound C++ core (Mode 1, marks the test ``unit``)."""
     return Room()
+
+
+def configured_binary(config: pytest.Config) -> Path:
+    """The server binary this run tests, or a readable failure."""
+    option = config.getoption("chatlab_server")
+    if option:
+        return Path(os.path.abspath(option))
+    ini = config.getini("chatlab_server")
+    if ini:
+        return config.rootpath / str(ini)
+    try:
+        return server_binary()
+    except FileNotFoundError as error:
+        pytest.fail(f"{error} (or pass --chatlab-server PATH)", pytrace=False)
+
+
+@pytest.fixture
+def chatlab_server_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[ServerFactory]:
+    """Starts ``chatlab-server`` processes with the given limits (``max_clients=2``,
+    ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
+    the test, and fails it if one crashed or printed a sanitizer report."""
+    binary = configured_binary(request.config)
+    servers = tracked(request.node).servers
+
+    def start(
+        *,
+        max_clients: int | None = None,
+        max_frame_bytes: int | None = None,
+        max_outbound_bytes: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ChatServer:
+        server = ChatServer(
+            binary,
+            max_clients=max_clients,
+            max_frame_bytes=max_frame_bytes,
+            max_outbound_bytes=max_outbound_bytes,
+            env=env,
+            log_dir=tmp_path / "chatlab-servers",
+        )
+        try:
+            server.start()
+        except ServerStartError as error:
+            pytest.fail(str(error), pytrace=False)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+    fail_on_crash(request.node)
+
+
+@pytest.fixture
+def server_process(chatlab_server_factory: ServerFactory) -> ChatServer:
+    """A running ``chatlab-server`` on an ephemeral loopback port, default limits."""
+    return chatlab_server_factory()
+
+
+@pytest.fixture
+def new_client(
+    request: pytest.FixtureRequest, chatlab_server_factory: ServerFactory
+) -> Iterator[ClientFactory]:
+    """Makes connected ``MockClient``s: on ``server_process`` unless ``server=``
+    names another; ``label=`` names one in logs. All are closed after the test."""
+    clients = tracked(request.node).clients
+
+    def connect(server: ChatServer | None = None, label: str | None = None) -> MockClient:
+        target = server if server is not None else request.getfixturevalue("server_process")
+        client = MockClient(target.address, label=label)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        client.close()

@@ -1,21 +1,29 @@
 """The pytest11 entry point: registration only.
 
-Markers, auto-marking and (later) options live here; the fixtures themselves
-are in ``pytest_chatlab.fixtures``, which this module pulls in.
+Options, ini keys, markers, auto-marking and report sections live here; the
+fixtures are in ``pytest_chatlab.fixtures``, which this module pulls in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from . import __version__
+from ._lifeline import die_with_parent
+from .tracking import fail_on_crash, report_sections
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
 
 #: The test level each chatlab fixture implies; the highest one a test uses wins.
-LEVEL_OF_FIXTURE: dict[str, str] = {"room": "unit"}
+LEVEL_OF_FIXTURE: dict[str, str] = {
+    "room": "unit",
+    "server_process": "integration",
+    "chatlab_server_factory": "integration",
+    "new_client": "integration",
+}
 
 #: Test levels from lowest to highest, with the help text of their markers.
 LEVELS: dict[str, str] = {
@@ -25,9 +33,27 @@ LEVELS: dict[str, str] = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chatlab", "chatlab: test a C++ chat server three ways")
+    group.addoption(
+        "--chatlab-server",
+        dest="chatlab_server",
+        metavar="PATH",
+        help="chatlab-server binary to test (a sanitizer build, a fork); "
+        "default: $CHATLAB_SERVER, else the bundled one",
+    )
+    parser.addini(
+        "chatlab_server",
+        "chatlab-server binary to test, relative to the rootdir (--chatlab-server wins)",
+        default="",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for name, help_text in LEVELS.items():
         config.addinivalue_line("markers", f"{name}: {help_text}")
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker
+        die_with_parent()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -48,3 +74,21 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     level = level_of(list(getattr(item, "fixturenames", ())))
     if level is not None:
         item.add_marker(level)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # A server that died during the test fails the test itself, not only its teardown.
+    yield
+    fail_on_crash(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.failed:
+        for title, text in report_sections(item):
+            report.sections.append((f"{title} ({report.when})", text))
+    return report

@@ -9,31 +9,15 @@ escapes, overflowing numbers, depth), its answer is checked too.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 import pytest_chatlab as chatlab
+from support.conformance import ABSENT, SUITE
 
 pytestmark = pytest.mark.unit
 
 MAX_DEPTH = 32
-
-
-def suite_dir() -> Path | None:
-    """test_parsing/ from $CHATLAB_SHARED, else ../shared beside the project root."""
-    shared = os.environ.get("CHATLAB_SHARED")
-    base = Path(shared) if shared else Path(__file__).resolve().parents[2].parent / "shared"
-    folder = base / "conformance" / "JSONTestSuite" / "test_parsing"
-    return folder if folder.is_dir() else None
-
-
-SUITE = suite_dir()
-ABSENT = (
-    "JSONTestSuite not found: set CHATLAB_SHARED to the shared/ folder, or keep "
-    "shared/conformance/JSONTestSuite/test_parsing beside the project root"
-)
 
 
 def files(prefix: str = "") -> list:

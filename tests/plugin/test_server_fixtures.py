@@ -1,0 +1,215 @@
+"""server_process, chatlab_server_factory and new_client, checked through pytester."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+import time
+
+import pytest
+
+from pytest_chatlab import server_binary
+
+pytest_plugins = ["pytester"]
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # In-process runs re-import every plugin; hypothesis costs ~0.6 s a run.
+    return pytester.runpytest("-p", "no:hypothesispytest", *args)
+
+
+def test_a_mode2_test_passes_and_is_marked_integration(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        def test_chat(server_process, new_client):
+            alice, bob = new_client(label="alice"), new_client(label="bob")
+            alice.sync(); bob.sync()
+            alice.send_text("hi")
+            assert bob.expect(type="chat", text="hi")["from"] == "guest-1"
+
+        def test_plain():
+            pass
+        """
+    )
+
+    result = run(pytester, "-m", "integration", "-v")
+
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*test_chat PASSED*"])
+
+
+def test_the_factory_starts_servers_with_other_limits(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        def test_full(chatlab_server_factory, new_client):
+            small = chatlab_server_factory(max_clients=1)
+            new_client(server=small).sync()
+            refused = new_client(server=small)
+            refused.expect(type="error", code="server_full")
+            assert refused.wait_closed()
+        """
+    )
+
+    run(pytester, "-m", "integration").assert_outcomes(passed=1)
+
+
+def test_a_server_that_crashes_mid_test_fails_that_test(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import os, signal
+
+        def test_crash(server_process):
+            os.kill(server_process.pid, signal.SIGSEGV)
+            server_process.wait(timeout=5)
+
+        def test_next(server_process):
+            pass
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["*chatlab-server crashed (killed by SIGSEGV*", "*stderr*"])
+
+
+def test_a_missing_binary_fails_the_fixture_fast_and_clearly(pytester: pytest.Pytester):
+    pytester.makepyfile("def test_needs_server(server_process): pass")
+    missing = pytester.path / "no-such-server"
+
+    started = time.monotonic()
+    result = run(pytester, f"--chatlab-server={missing}")
+
+    assert time.monotonic() - started < 1.0
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*server binary {missing} does not exist*"])
+
+
+def test_a_broken_binary_fails_the_fixture_fast_with_its_status_and_stderr(
+    pytester: pytest.Pytester,
+):
+    broken = pytester.path / "broken-server"
+    broken.write_text("#!/bin/sh\necho 'cannot open the frobnicator' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    pytester.makepyfile("def test_needs_server(server_process): pass")
+
+    started = time.monotonic()
+    result = run(pytester, f"--chatlab-server={broken}")
+
+    assert time.monotonic() - started < 1.0
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*the server exited before READY (exit status 3)*", "*cannot open the frobnicator*"]
+    )
+
+
+def test_the_ini_key_selects_the_binary_relative_to_the_rootdir(pytester: pytest.Pytester):
+    (pytester.path / "bin").mkdir()
+    (pytester.path / "bin" / "chatlab-server").symlink_to(server_binary())
+    pytester.makeini("[pytest]\nchatlab_server = bin/chatlab-server\n")
+    pytester.makepyfile(
+        """
+        def test_binary(server_process):
+            assert server_process.binary.parent.name == "bin"
+        """
+    )
+
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_a_failing_test_reports_server_stderr_and_each_clients_frames(
+    pytester: pytest.Pytester,
+):
+    pytester.makepyfile(
+        """
+        def test_fails(server_process, new_client):
+            alice = new_client(label="alice")
+            alice.send_text("/name alice")
+            alice.sync()
+            assert False, "look at the sections"
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*chatlab-server 127.0.0.1:* stderr (call)*",
+            "*chatlab mock client alice (call)*",
+            '*sent*{"text": "/name alice", "type": "chat"}*',
+            '*recv*"roster", "users": ?"alice"?}*',
+        ]
+    )
+
+
+def test_the_options_show_in_help(pytester: pytest.Pytester):
+    result = run(pytester, "--help")
+
+    result.stdout.fnmatch_lines(["*--chatlab-server=PATH*", "*chatlab_server (string)*"])
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """True once ``pid`` has exited, waiting on a pidfd (no polling)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
+HOLD_SERVER = """
+    import threading
+
+    def test_hold(server_process):
+        with open({fifo!r}, "w") as fifo:
+            fifo.write(f"{{server_process.pid}}\\n")
+        threading.Event().wait()
+    """
+
+
+def read_pids(fifo: int, count: int, timeout: float = 30.0) -> list[int]:
+    """Reads ``count`` pids from the FIFO the inner tests write to (xdist
+    workers' output never reaches the controller's stdout, a FIFO it does)."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while data.count(b"\n") < count:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"only {data!r} after {timeout} s"
+        if select.select([fifo], [], [], remaining)[0]:
+            data += os.read(fifo, 4096)
+    return [int(pid) for pid in data.split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd_open is Linux-only")
+@pytest.mark.parametrize("workers", [0, 2], ids=["serial", "xdist-2"])
+def test_no_server_outlives_a_killed_pytest(pytester: pytest.Pytester, workers: int):
+    fifo_path = pytester.path / "pids.fifo"
+    os.mkfifo(fifo_path)
+    # Our own writer end keeps the FIFO from reporting end of file between writers.
+    fifo = os.open(fifo_path, os.O_RDONLY | os.O_NONBLOCK)
+    keep_open = os.open(fifo_path, os.O_WRONLY)
+    hold = HOLD_SERVER.format(fifo=str(fifo_path))
+    pytester.makepyfile(test_hold_a=hold, test_hold_b=hold)
+    args = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
+    args += ["-n", str(workers)] if workers else ["test_hold_a.py"]
+    try:
+        with pytester.popen([sys.executable, "-m", "pytest", *args]) as process:
+            try:
+                pids = read_pids(fifo, count=2 if workers else 1)
+            finally:
+                os.kill(process.pid, signal.SIGKILL)
+    finally:
+        os.close(fifo)
+        os.close(keep_open)
+
+    survivors = [pid for pid in pids if not wait_gone(pid, timeout=2.0)]
+
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], "chatlab-server processes outlived the killed pytest"

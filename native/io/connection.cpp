@@ -11,6 +11,9 @@ namespace {
 /// Below this the front of a half-written outbox is not worth moving.
 constexpr std::size_t compact_threshold = 64 * 1024;
 
+/// Outbox capacity an idle connection may keep between bursts.
+constexpr std::size_t retained_outbox_bytes = 16 * 1024;
+
 }  // namespace
 
 Connection::Connection(Fd socket, SessionId session, std::size_t max_frame_bytes,
@@ -53,10 +56,22 @@ IoStatus Connection::write_out() {
     mid_frame_ = outbox_[written_ - 1] != '\n';
   }
   // Everything is out: keep the capacity, so steady fan-out allocates nothing.
+  // release_idle_outbox() gives a large one back once the server is idle.
   outbox_.clear();
   written_ = 0;
   blocked_ = false;
   return IoStatus::ok;
+}
+
+bool Connection::outbox_is_large() const noexcept {
+  return outbox_.capacity() > retained_outbox_bytes;
+}
+
+bool Connection::release_idle_outbox() noexcept {
+  if (has_output() || outbox_.capacity() <= retained_outbox_bytes) return false;
+  std::string().swap(outbox_);
+  written_ = 0;
+  return true;
 }
 
 void Connection::compact() noexcept {

@@ -50,6 +50,13 @@ class Connection {
 
   bool has_output() const noexcept { return written_ < outbox_.size(); }
 
+  /// Whether the outbox has grown past what an idle connection keeps.
+  bool outbox_is_large() const noexcept;
+
+  /// Frees a large, empty outbox; true if it did. Called when the server is idle,
+  /// so a burst's buffers are not held by every connection forever.
+  bool release_idle_outbox() noexcept;
+
   /// Whether pending output (outbox + kernel send queue) is above `limit`. The
   /// kernel is asked only when an upper bound on it could pass the limit.
   bool over_limit(std::size_t limit) noexcept;

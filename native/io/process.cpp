@@ -6,6 +6,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <cerrno>
 #include <csignal>
 #include <system_error>
@@ -23,6 +27,12 @@ Fd stop_signals() {
   Fd signals(::signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!signals) throw std::system_error(errno, std::generic_category(), "signalfd");
   return signals;
+}
+
+void return_free_memory() noexcept {
+#ifdef __GLIBC__
+  ::malloc_trim(0);
+#endif
 }
 
 void ignore_sigpipe() noexcept { std::signal(SIGPIPE, SIG_IGN); }

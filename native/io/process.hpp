@@ -18,6 +18,10 @@ void ignore_sigpipe() noexcept;
 /// since the request only covers deaths that happen after it is made.
 bool stop_with_parent() noexcept;
 
+/// Returns the allocator's free memory to the kernel (glibc: malloc_trim);
+/// a no-op elsewhere.
+void return_free_memory() noexcept;
+
 /// Raises the soft RLIMIT_NOFILE to the hard limit, so --max-clients is not cut by a default 1024.
 void raise_fd_limit() noexcept;
 

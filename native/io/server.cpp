@@ -62,13 +62,28 @@ Server::Server(const ServerOptions& options)
 
 int Server::run() {
   while (!stopping_) {
-    const int ready = poller_.wait(next_timeout_ms());
+    const int ready = wait_for_events();
     for (int i = 0; i < ready && !stopping_; ++i) dispatch(poller_.event(i));
     flush_scheduled();
     expire_deadlines();
   }
   connections_.clear();  // closing every socket is all a stop owes the clients
   return 0;
+}
+
+int Server::wait_for_events() {
+  // A burst (a join in a full room sends everyone a long roster) grows every
+  // outbox. Freeing them as they empty would cost steady fan-out dearly, so
+  // they are kept while work keeps coming and released, with the allocator's
+  // free pages, the moment the loop would otherwise sleep.
+  if (heap_dirty_) {
+    const int ready = poller_.wait(0);
+    if (ready != 0) return ready;
+    for (auto& entry : connections_) entry.second->release_idle_outbox();
+    return_free_memory();
+    heap_dirty_ = false;
+  }
+  return poller_.wait(next_timeout_ms());
 }
 
 void Server::dispatch(const epoll_event& event) {

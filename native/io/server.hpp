@@ -49,6 +49,7 @@ class Server {
 
  private:
   // Event sources (server.cpp).
+  int wait_for_events();
   void dispatch(const epoll_event& event);
   void accept_clients();
   void shed_client();
@@ -87,6 +88,7 @@ class Server {
   std::vector<char> input_;               ///< one read buffer shared by every connection
   std::string frame_;                     ///< the frame being fanned out, encoded once
   SessionId next_session_ = 1;            ///< ids are never reused, so stale events resolve to nothing
+  bool heap_dirty_ = false;               ///< an outbox grew large since memory was last released
   bool stopping_ = false;                 ///< a stop signal or stdin EOF arrived
   bool accept_paused_ = false;            ///< the listener is out of epoll after EMFILE
   Clock::time_point accept_resume_{};     ///< when a paused listener comes back

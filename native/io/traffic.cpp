@@ -111,7 +111,9 @@ void Server::flush_scheduled() {
 }
 
 void Server::flush(Connection& connection) {
-  if (connection.flush() == IoStatus::failed) return drop(connection.session());
+  const IoStatus status = connection.flush();
+  heap_dirty_ = heap_dirty_ || connection.outbox_is_large();
+  if (status == IoStatus::failed) return drop(connection.session());
   switch (connection.phase()) {
     case Connection::Phase::open:
       if (connection.over_limit(options_.max_outbound_bytes)) {

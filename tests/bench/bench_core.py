@@ -15,32 +15,20 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
-import sys
 import timeit
-from pathlib import Path
+
+from native_build import build
 
 import pytest_chatlab as chatlab
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD = ROOT / "build" / "bench"
 CHAT_FRAME = '{"type":"chat","text":"a chat line of sixty bytes, no more"}'
 ROUNDS = 7
 CALLS = 100_000
 
 
 def native_figures() -> dict[str, float]:
-    configure = ["cmake", "-S", str(ROOT), "-B", str(BUILD), "-G", "Ninja"]
-    configure += ["-DCMAKE_BUILD_TYPE=Release", "-DCHATLAB_BENCH=ON", "-DCHATLAB_PYTHON=OFF"]
-    configure += [f"-DPython_EXECUTABLE={sys.executable}"]
-    subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
-    build = ["cmake", "--build", str(BUILD), "--target", "chatlab-bench-core"]
-    subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
-    output = subprocess.run(
-        [str(BUILD / "native" / "bench" / "chatlab-bench-core")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    binary = build("chatlab-bench-core")
+    output = subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout
     figures: dict[str, float] = json.loads(output)
     return figures
 

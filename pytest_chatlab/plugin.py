@@ -6,6 +6,7 @@ fixtures are in ``pytest_chatlab.fixtures``, which this module pulls in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from . import __version__
 from ._lifeline import die_with_parent
+from .fixtures import configured_binary
 from .tracking import fail_on_crash, report_sections
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
@@ -47,6 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "chatlab-server binary to test, relative to the rootdir (--chatlab-server wins)",
         default="",
     )
+    parser.addini(
+        "chatlab_timeout",
+        "seconds a test that uses chatlab fixtures may run (pytest-timeout), unless the "
+        "test or the run sets its own; 0 turns it off",
+        default="60",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,7 +65,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"chatlab: pytest-chatlab {__version__} ({Path(__file__).parent})"
+    try:
+        server = str(configured_binary(config))
+    except pytest.fail.Exception:
+        server = "not found"
+    return f"chatlab: pytest-chatlab {__version__} ({Path(__file__).parent}), server {server}"
+
+
+def default_timeout(config: pytest.Config) -> float:
+    """The per-test timeout chatlab adds, or 0 where the run already has one
+    (--timeout, the ini key timeout, PYTEST_TIMEOUT) or pytest-timeout is off."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return 0.0
+    if config.getoption("timeout", None) is not None or config.getini("timeout"):
+        return 0.0
+    if os.environ.get("PYTEST_TIMEOUT"):
+        return 0.0
+    return float(config.getini("chatlab_timeout"))
 
 
 def level_of(fixturenames: list[str]) -> str | None:
@@ -68,12 +92,15 @@ def level_of(fixturenames: list[str]) -> str | None:
 
 def pytest_itemcollected(item: pytest.Item) -> None:
     # Runs before "-m" deselects anything. A test that already carries a
-    # level marker keeps the one its author chose.
-    if any(item.get_closest_marker(level) for level in LEVELS):
-        return
+    # level marker, or a timeout marker, keeps the one its author chose.
     level = level_of(list(getattr(item, "fixturenames", ())))
-    if level is not None:
+    if level is None:
+        return
+    if not any(item.get_closest_marker(name) for name in LEVELS):
         item.add_marker(level)
+    timeout = default_timeout(item.config)
+    if timeout > 0 and item.get_closest_marker("timeout") is None:
+        item.add_marker(pytest.mark.timeout(timeout))
 
 
 @pytest.hookimpl(wrapper=True)

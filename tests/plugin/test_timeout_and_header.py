@@ -1,0 +1,76 @@
+"""The default per-test timeout of chatlab tests, and the report header line."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SHOW_TIMEOUT = """
+    import pytest
+
+    def test_uses_room(room, request):
+        marker = request.node.get_closest_marker("timeout")
+        print("TIMEOUT", marker.args if marker else None)
+
+    @pytest.mark.timeout(7)
+    def test_own_timeout(room, request):
+        print("TIMEOUT", request.node.get_closest_marker("timeout").args)
+
+    def test_plain(request):
+        print("TIMEOUT", request.node.get_closest_marker("timeout"))
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # In-process runs re-import every plugin; hypothesis costs ~0.6 s a run.
+    return pytester.runpytest("-p", "no:hypothesispytest", "-s", *args)
+
+
+def test_chatlab_tests_get_a_60_s_timeout_and_others_none(pytester: pytest.Pytester):
+    pytester.makepyfile(SHOW_TIMEOUT)
+
+    result = run(pytester)
+
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*TIMEOUT (60.0,)*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
+
+
+def test_the_ini_key_sets_it_and_0_turns_it_off(pytester: pytest.Pytester):
+    pytester.makepyfile(SHOW_TIMEOUT)
+
+    pytester.makeini("[pytest]\nchatlab_timeout = 2.5\n")
+    run(pytester).stdout.fnmatch_lines(["*TIMEOUT (2.5,)*"])
+    pytester.makeini("[pytest]\nchatlab_timeout = 0\n")
+    run(pytester).stdout.fnmatch_lines(["*TIMEOUT None*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
+
+
+def test_a_run_wide_timeout_wins(pytester: pytest.Pytester):
+    pytester.makepyfile(SHOW_TIMEOUT)
+
+    result = run(pytester, "--timeout=30")
+
+    result.stdout.fnmatch_lines(["*TIMEOUT None*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
+
+
+def test_a_hanging_chatlab_test_is_stopped_by_the_timeout(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\nchatlab_timeout = 0.5\n")
+    pytester.makepyfile(
+        """
+        import threading
+
+        def test_hangs(room):
+            threading.Event().wait(30)
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Failed: Timeout (>0.5s) from pytest-timeout*"])
+
+
+def test_the_header_names_the_version_and_the_server_binary(pytester: pytest.Pytester):
+    result = run(pytester, "--chatlab-server=/opt/custom/chatlab-server")
+
+    result.stdout.fnmatch_lines(["chatlab: pytest-chatlab *, server /opt/custom/chatlab-server"])

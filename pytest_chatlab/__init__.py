@@ -3,27 +3,35 @@
 Mode 1 (unit) calls the bound C++ core in-process: ``Room``, ``Message``,
 ``encode``, ``decode``, ``FrameBuffer``. Mode 2 (integration) runs the real
 ``chatlab-server`` (``ChatServer``, ``server_binary``) and drives it over TCP
-with the stdlib ``MockClient``. The pytest fixtures come with the plugin
-(``pytest_chatlab.plugin``), which pytest loads by itself.
+with the stdlib ``MockClient``. Mode 3 (e2e) drives real C++ clients, each a
+``Device``, through callbacks on their receive threads; ``Harness`` plays a
+scenario with several and answers with a ``Report``. The pytest fixtures
+come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
 from importlib.metadata import version as _version
 
 from . import wire
 from ._native import FrameBuffer, Message, Outgoing, Room, Target, decode, encode
+from .device import Device
 from .errors import ProtocolError
 from .mock import MockClient
+from .orchestrator import Harness
+from .report import Report
 from .server import ChatServer, ServerCrashedError, ServerStartError, server_binary
 
 __version__ = _version("pytest-chatlab")
 
 __all__ = [
     "ChatServer",
+    "Device",
     "FrameBuffer",
+    "Harness",
     "Message",
     "MockClient",
     "Outgoing",
     "ProtocolError",
+    "Report",
     "Room",
     "ServerCrashedError",
     "ServerStartError",

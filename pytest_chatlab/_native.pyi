@@ -1,6 +1,7 @@
 """Type stub of the compiled module; see pytest_chatlab for the public names."""
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from typing_extensions import Buffer
@@ -83,3 +84,25 @@ class FrameBuffer:
 
 def encode(message: Message) -> str: ...
 def decode(line: str | Buffer) -> Message: ...
+
+class Client:
+    """Layer B's chat client and its receive thread; use pytest_chatlab.Device."""
+
+    def __init__(
+        self,
+        on_message: Callable[[Message], object],
+        on_close: Callable[[str, str], object],
+        on_invalid: Callable[[str, ProtocolError], object] | None = None,
+        *,
+        max_frame_bytes: int = 1048576,
+    ) -> None: ...
+    def connect(self, host: str, port: int, timeout: float = 5.0) -> None: ...
+    def send(self, message: Message) -> bool: ...
+    def disconnect(self) -> None: ...
+    def take_errors(self) -> list[BaseException]: ...
+    @property
+    def connected(self) -> bool: ...
+    @property
+    def on_receive_thread(self) -> bool: ...
+    @property
+    def local_endpoint(self) -> str: ...

@@ -1,9 +1,9 @@
 """The chatlab fixtures. All are function-scoped and need no configuration.
 
 ``room`` (unit), ``chatlab_server_factory``, ``server_process`` and
-``new_client`` (integration). The server binary is the one given by
-``--chatlab-server`` or the ini key ``chatlab_server``, else the one
-``server_binary()`` finds (``CHATLAB_SERVER``, the bundled one, ``PATH``).
+``new_client`` (integration), ``bound_device`` (e2e). The server binary is
+the one given by ``--chatlab-server`` or the ini key ``chatlab_server``, else
+the one ``server_binary()`` finds (``CHATLAB_SERVER``, the bundled one, ``PATH``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from pathlib import Path
 import pytest
 
 from ._native import Room
+from .device import Device
 from .mock import MockClient
+from .orchestrator import Harness
 from .server import ChatServer, ServerStartError, server_binary
-from .tracking import fail_on_crash, tracked
+from .tracking import fail_on_callback_errors, fail_on_crash, tracked
 
 ServerFactory = Callable[..., ChatServer]
 ClientFactory = Callable[..., MockClient]
+DeviceFactory = Callable[..., Device]
 
 
 @pytest.fixture
@@ -104,3 +107,42 @@ def new_client(
     yield connect
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def bound_device(
+    request: pytest.FixtureRequest, chatlab_server_factory: ServerFactory
+) -> Iterator[DeviceFactory]:
+    """Makes connected ``Device``s, real C++ clients (Mode 3, marks the test
+    ``e2e``): on ``server_process`` unless ``server=`` names another;
+    ``label=`` names one in logs. After the test all are disconnected, and an
+    exception a device callback raised fails the test."""
+    devices = tracked(request.node).devices
+
+    def connect(
+        server: ChatServer | None = None, label: str | None = None, timeout: float = 5.0
+    ) -> Device:
+        target = server if server is not None else request.getfixturevalue("server_process")
+        device = Device(target.address, label=label, timeout=timeout)
+        devices.append(device)
+        return device
+
+    yield connect
+    for device in devices:
+        device.disconnect()
+    fail_on_callback_errors(request.node)
+
+
+@pytest.fixture
+def chatlab_harness(
+    request: pytest.FixtureRequest, server_process: ChatServer
+) -> Iterator[Harness]:
+    """A ``Harness`` on ``server_process`` (Mode 3, marks the test ``e2e``):
+    ``chatlab_harness.run([("alice", "/name alice"), ...])`` returns the
+    ``Report``. For another server, use ``Harness(server)`` in a ``with``
+    block. After the test its devices are disconnected; if the test failed,
+    the rendered report and the timeline are attached to the failure."""
+    harness = Harness(server_process)
+    tracked(request.node).harnesses.append(harness)
+    yield harness
+    harness.close()

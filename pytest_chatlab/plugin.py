@@ -25,6 +25,8 @@ LEVEL_OF_FIXTURE: dict[str, str] = {
     "server_process": "integration",
     "chatlab_server_factory": "integration",
     "new_client": "integration",
+    "bound_device": "e2e",
+    "chatlab_harness": "e2e",
 }
 
 #: Test levels from lowest to highest, with the help text of their markers.

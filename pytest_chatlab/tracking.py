@@ -1,25 +1,30 @@
 """What each test started, kept on its item: for the verdict and the report.
 
-Fixtures record every server and client they make here. After the test's
-call the plugin asks for a crash verdict (a server that died or printed a
-sanitizer report fails the test that used it), and when a test fails it
-asks for the report sections that explain it: each server's stderr, each
-mock client's frames.
+Fixtures record every server, client and device they make here. After the
+test's call the plugin asks for a verdict (a server that died or printed a
+sanitizer report, or a device callback that raised on the C++ receive
+thread, fails the test that used it), and when a test fails it asks for
+the report sections that explain it: each server's stderr, each mock
+client's frames, each device's messages.
 """
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 
 import pytest
 
+from .device import Device
 from .mock import MockClient
+from .orchestrator import Harness
 from .server import ChatServer, ServerCrashedError
 
-__all__ = ["Tracked", "fail_on_crash", "report_sections", "tracked"]
+__all__ = ["Tracked", "fail_on_callback_errors", "fail_on_crash", "report_sections", "tracked"]
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
+_DEVICE_EVENTS = 200  # the most recent; a chatty device's whole log buries the failure
 
 
 @dataclass
@@ -28,6 +33,8 @@ class Tracked:
 
     servers: list[ChatServer] = field(default_factory=list)
     clients: list[MockClient] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    harnesses: list[Harness] = field(default_factory=list)
     #: servers whose crash already failed the test, so teardown does not repeat it
     reported: set[int] = field(default_factory=set)
 
@@ -39,7 +46,8 @@ def tracked(item: pytest.Item) -> Tracked:
 
 def fail_on_crash(item: pytest.Item) -> None:
     """Fails the test if a server of ``item`` crashed or printed a sanitizer
-    report since the last call, naming the server and showing its stderr."""
+    report since the last call, naming the server and showing its stderr;
+    then if a device callback raised (``fail_on_callback_errors``)."""
     record = item.stash.get(_KEY, Tracked())
     for server in record.servers:
         if id(server) in record.reported:
@@ -49,10 +57,27 @@ def fail_on_crash(item: pytest.Item) -> None:
         except ServerCrashedError as error:
             record.reported.add(id(server))
             pytest.fail(str(error), pytrace=False)
+    fail_on_callback_errors(item)
+
+
+def fail_on_callback_errors(item: pytest.Item) -> None:
+    """Fails the test if a callback of one of its devices raised since the
+    last check, with each exception's traceback (each is reported once)."""
+    record = item.stash.get(_KEY, Tracked())
+    failures = []
+    for device in record.devices:
+        try:
+            device.check()
+        except BaseException as error:  # a callback may raise anything, SystemExit included
+            shown = "".join(traceback.format_exception(error)).rstrip()
+            failures.append(f"{device.label}: a callback raised on the C++ receive thread\n{shown}")
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
 
 
 def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
-    """Titled texts for a failing test's report: server stderr, client frames."""
+    """Titled texts for a failing test's report: server stderr, client frames,
+    device messages."""
     record = item.stash.get(_KEY, Tracked())
     sections = []
     for server in record.servers:
@@ -60,4 +85,11 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
         sections.append((title, server.stderr_tail(_STDERR_LINES) or "(empty)"))
     for client in record.clients:
         sections.append((f"chatlab mock client {client.label}", client.format_log()))
+    for device in record.devices:
+        sections.append((f"chatlab device {device.label}", device.format_log(_DEVICE_EVENTS)))
+    for harness in record.harnesses:
+        # One snapshot, so the report and the timeline shown agree.
+        report = harness.report()
+        sections.append(("chatlab harness report", report.render()))
+        sections.append(("chatlab harness timeline", report.format_timeline()))
     return sections

@@ -14,6 +14,10 @@ namespace py = pybind11;
 /// Registers Message, Outgoing, Target, Room, FrameBuffer, encode and decode.
 void bind_core(py::module_& m);
 
+/// Registers Client (Layer B's client with its receive thread) and the exit
+/// hook that stops every client before the interpreter finalizes.
+void bind_client(py::module_& m);
+
 /// The bytes of a `str` (UTF-8, surrogateescape, so FrameBuffer's odd lines
 /// round-trip) or of any bytes-like object.
 std::string bytes_of(const py::handle& line);

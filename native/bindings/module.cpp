@@ -44,4 +44,5 @@ PYBIND11_MODULE(_native, m) {
     }
   });
   bind_core(m);
+  bind_client(m);
 }

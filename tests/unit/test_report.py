@@ -1,0 +1,282 @@
+"""report.py: pure, so every timeline here is written out by hand."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from pytest_chatlab import Message
+from pytest_chatlab.report import Delivery, Entry, Report, format_timeline
+
+pytestmark = pytest.mark.unit
+
+PEOPLE = ["alice", "bob", "carol"]
+
+
+class Timeline:
+    """Writes entries with times 0.01 s apart, in the order they are written."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self._clock = itertools.count(1)
+
+    def sent(self, who: str, text: str) -> None:
+        self._add(who, "sent", Message(type="chat", text=text))
+
+    def recv(self, who: str, **fields) -> None:
+        self._add(who, "recv", Message(**fields))
+
+    def _add(self, who, direction, message) -> None:
+        self.entries.append(Entry(next(self._clock) / 100, who, direction, message))
+
+
+def roster(tl: Timeline, members: list[str], users: list[str]) -> None:
+    for who in members:
+        tl.recv(who, type="roster", users=users)
+
+
+def article_timeline() -> Timeline:
+    """The frames of the article's scenario, as the protocol says they flow."""
+    tl = Timeline()
+    guests = ["guest-1", "guest-2", "guest-3"]
+    for index, who in enumerate(PEOPLE):  # all three connect, in order
+        tl.recv(who, type="notice", sender="server", text=f"welcome, {guests[index]}")
+        roster(tl, [who], guests[: index + 1])
+        for other in PEOPLE[:index]:
+            tl.recv(other, type="join", user=guests[index])
+            roster(tl, [other], guests[: index + 1])
+    names = list(guests)
+    for index, who in enumerate(PEOPLE):  # each takes its name
+        tl.sent(who, f"/name {who}")
+        names[index] = who
+        roster(tl, PEOPLE, list(names))
+    for sender, text in [("alice", "hi everyone"), ("bob", "hey alice"), ("alice", "ping")]:
+        tl.sent(sender, text)
+        for other in PEOPLE:
+            if other != sender:
+                tl.recv(other, type="chat", sender=sender, text=text)
+    for who in PEOPLE:
+        tl.recv(who, type="notice", sender="server", text="pong")
+    return tl
+
+
+ARTICLE_ROWS = [
+    "participant   sent  recv      chat  notice  roster    join   leave   error",
+    "alice            3    11         1       2       6       2       0       0",
+    "bob              2    10         2       2       5       1       0       0",
+    "carol            1     9         3       2       4       0       0       0",
+]
+ARTICLE_DELIVERIES = [
+    '       alice  "hi everyone"  ->  bob, carol',
+    '         bob  "hey alice"  ->  alice, carol',
+    '       alice  "ping"  ->  bob, carol',
+]
+
+
+def test_the_article_table_is_reproduced_from_its_timeline():
+    report = Report.from_timeline(article_timeline().entries, participants=PEOPLE, elapsed=0.6)
+
+    assert report.render().splitlines() == [
+        "Scenario report — 3 participants, 0.60s, 6 messages sent",
+        "",
+        *ARTICLE_ROWS,
+        "",
+        "Chat delivery (who received each message):",
+        *ARTICLE_DELIVERIES,
+    ]
+
+
+def test_the_table_counts_by_type_and_the_totals_add_up():
+    report = Report.from_timeline(article_timeline().entries, participants=PEOPLE)
+
+    alice = report.participant("alice")
+    assert (alice.sent, alice.recv, alice.chat, alice.notice, alice.roster, alice.join) == (
+        3,
+        11,
+        1,
+        2,
+        6,
+        2,
+    )
+    assert report.messages_sent == 6
+    assert report.messages_received == 30
+
+
+def test_delivery_of_names_the_recipients_in_participant_order():
+    report = Report.from_timeline(article_timeline().entries, participants=PEOPLE)
+
+    assert report.delivery_of("hi everyone").recipients == ["bob", "carol"]
+    assert report.delivery_of("hey alice") == Delivery("bob", "hey alice", ["alice", "carol"], 0)
+    assert [d.text for d in report.deliveries] == ["hi everyone", "hey alice", "ping"]
+
+
+def test_commands_are_sent_frames_but_not_chat_lines():
+    report = Report.from_timeline(article_timeline().entries, participants=PEOPLE)
+
+    assert report.deliveries_of("/name alice") == []
+    with pytest.raises(KeyError, match=r'no chat line .*sent lines: "hi everyone", "hey alice"'):
+        report.delivery_of("/name alice")
+
+
+def test_a_text_sent_twice_gives_the_first_and_deliveries_of_gives_both():
+    tl = Timeline()
+    tl.sent("alice", "again")
+    tl.recv("bob", type="chat", sender="alice", text="again")
+    tl.sent("alice", "again")
+    tl.recv("bob", type="chat", sender="alice", text="again")
+    tl.recv("carol", type="chat", sender="alice", text="again")  # carol got one copy
+
+    report = Report.from_timeline(tl.entries, participants=PEOPLE)
+
+    first, second = report.deliveries_of("again")
+    assert report.delivery_of("again") is first
+    # one connection's frames reach carol in order: her only copy is the first send's
+    assert first.recipients == ["bob", "carol"]
+    assert second.recipients == ["bob"]
+    assert first.sent_at < second.sent_at
+
+
+def test_a_chat_no_participant_sent_is_unmatched_not_a_delivery():
+    tl = Timeline()
+    tl.recv("bob", type="chat", sender="alice", text="I am not really alice")  # before any send
+    tl.sent("alice", "hello")
+    tl.recv("bob", type="chat", sender="guest-9", text="hello")  # an outsider
+    tl.recv("bob", type="chat", sender="alice", text="hello")
+
+    report = Report.from_timeline(tl.entries, participants=PEOPLE)
+
+    assert report.delivery_of("hello").recipients == ["bob"]
+    assert [e.message.text for e in report.unmatched] == ["I am not really alice", "hello"]
+    assert "Chat frames received that no participant sent:" in report.render()
+    assert report.to_dict()["unmatched"][1] == {
+        "participant": "bob",
+        "frame": {"type": "chat", "from": "guest-9", "text": "hello"},
+    }
+
+
+def test_a_line_nobody_received_renders_as_nobody():
+    tl = Timeline()
+    tl.sent("alice", "anyone?")
+
+    report = Report.from_timeline(tl.entries, participants=["alice"])
+
+    assert report.delivery_of("anyone?").recipients == []
+    assert '       alice  "anyone?"  ->  (nobody)' in report.render()
+    assert report.render().startswith("Scenario report — 1 participant, 0.00s, 1 message sent")
+
+
+def test_recv_counts_every_frame_including_types_without_a_column():
+    tl = Timeline()
+    tl.recv("alice", type="mystery")
+    tl.recv("alice", type="error", code="bad_json", text="x")
+
+    row = Report.from_timeline(tl.entries, participants=["alice"]).participant("alice")
+
+    assert (row.recv, row.error, row.chat) == (2, 1, 0)
+
+
+def test_entries_are_sorted_by_time_and_tuples_are_accepted():
+    late = (2.0, "bob", "recv", Message(type="chat", sender="alice", text="x"))
+    early = (1.0, "alice", "sent", Message(type="chat", text="x"))
+
+    report = Report.from_timeline([late, early], participants=["alice", "bob"])
+
+    assert report.delivery_of("x").recipients == ["bob"]
+    assert [e.time for e in report.timeline] == [1.0, 2.0]
+    assert report.elapsed == 1.0  # the span, when no elapsed is given
+
+
+def test_the_name_column_widens_for_long_names():
+    long = "a-rather-long-participant"
+    report = Report.from_timeline([], participants=[long, "b"])
+
+    header, first, second = report.render().splitlines()[2:5]
+    assert header.startswith("participant" + " " * (len(long) - len("participant")) + "   sent")
+    assert first.startswith(long + "      0")
+    assert len(first) == len(second) == len(header)
+
+
+def test_participants_with_no_traffic_get_a_zero_row():
+    report = Report.from_timeline([], participants=["alice"])
+
+    assert report.render().splitlines()[3] == "alice" + " " * 6 + "      0     0" + (
+        "         0" + "       0" * 5
+    )
+    assert report.elapsed == 0.0
+
+
+def test_an_entry_of_a_non_participant_is_refused():
+    tl = Timeline()
+    tl.sent("mallory", "hi")
+
+    with pytest.raises(ValueError, match="non-participants: mallory"):
+        Report.from_timeline(tl.entries, participants=PEOPLE)
+
+
+def test_an_unknown_direction_is_refused():
+    with pytest.raises(ValueError, match="direction must be"):
+        Report.from_timeline(
+            [(1.0, "alice", "sideways", Message(type="chat", text="x"))], participants=["alice"]
+        )
+
+
+def test_sync_traffic_is_not_the_reports_business():
+    # The harness never records its sync barriers; a report of a timeline
+    # without them is exactly the article's.
+    report = Report.from_timeline(article_timeline().entries, participants=PEOPLE)
+
+    assert all(entry.message.type != "sync" for entry in report.timeline)
+    assert report.messages_sent == 6
+
+
+def test_to_dict_is_json_ready_and_carries_the_counts():
+    report = Report.from_timeline(article_timeline().entries, participants=PEOPLE, elapsed=0.25)
+
+    data = json.loads(json.dumps(report.to_dict()))
+
+    assert data["participant_count"] == 3
+    assert data["elapsed"] == 0.25
+    assert data["messages_sent"] == 6
+    assert data["messages_received"] == 30
+    assert data["participants"][1] == {
+        "name": "bob",
+        "sent": 2,
+        "recv": 10,
+        "chat": 2,
+        "notice": 2,
+        "roster": 5,
+        "join": 1,
+        "leave": 0,
+        "error": 0,
+    }
+    assert data["deliveries"][0] == {
+        "sender": "alice",
+        "text": "hi everyone",
+        "recipients": ["bob", "carol"],
+    }
+    assert data["unmatched"] == []
+
+
+def test_the_timeline_renders_one_line_per_entry_relative_to_the_first():
+    tl = Timeline()
+    tl.sent("alice", "hi")
+    tl.recv("bob", type="chat", sender="alice", text="hi")
+
+    text = format_timeline(tl.entries)
+
+    assert text.splitlines() == [
+        '+0.000000s  alice  ->  {"text":"hi","type":"chat"}',
+        '+0.010000s  bob  <-  {"from":"alice","text":"hi","type":"chat"}',
+    ]
+    assert format_timeline([]) == "(nothing was sent or received)"
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "shown"), [(0.0, "0.00s"), (0.6, "0.60s"), (12.345, "12.35s"), (0.0034, "3.4ms")]
+)
+def test_the_elapsed_time_keeps_two_decimals_or_falls_to_milliseconds(elapsed, shown):
+    header = Report.from_timeline([], participants=["a"], elapsed=elapsed).render().splitlines()[0]
+
+    assert header == f"Scenario report — 1 participant, {shown}, 0 messages sent"

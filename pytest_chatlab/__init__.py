@@ -9,8 +9,6 @@ scenario with several and answers with a ``Report``. The pytest fixtures
 come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
-from importlib.metadata import version as _version
-
 from . import wire
 from ._native import FrameBuffer, Message, Outgoing, Room, Target, decode, encode
 from .device import Device
@@ -20,7 +18,16 @@ from .orchestrator import Harness
 from .report import Report
 from .server import ChatServer, ServerCrashedError, ServerStartError, server_binary
 
-__version__ = _version("pytest-chatlab")
+
+def __getattr__(name: str) -> str:
+    # The version lives in pyproject.toml alone. importlib.metadata costs a
+    # command line tool ~40 ms to import, so it is read only when asked for.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("pytest-chatlab")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChatServer",

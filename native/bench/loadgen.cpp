@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   const std::string payload = chat_payload(options);
 
   // Receivers first, the sender last: its join is the last roster change.
+  // Others may share the room (a roster can be longer), never fewer.
   std::vector<Peer> peers(members);
   const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
   for (std::size_t i = 0; i < members; ++i) {
@@ -220,9 +221,9 @@ int main(int argc, char** argv) {
   Peer& sender = peers.back();
   const auto receivers_joined = [&] {
     for (std::size_t i = 0; i < options.receivers; ++i) {
-      if (peers[i].roster != members) return false;
+      if (peers[i].roster < members) return false;
     }
-    return sender.roster == members;
+    return sender.roster >= members;
   };
   pump(epoll, peers, deadline, receivers_joined, [] {});
 

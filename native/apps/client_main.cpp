@@ -40,9 +40,9 @@ struct UsageError : std::runtime_error {
 };
 
 struct CommandLine {
-  std::string host = "127.0.0.1";  ///< an IP literal or "localhost"
+  std::string host = "127.0.0.1";     ///< an IP literal or "localhost"
   std::optional<std::uint16_t> port;  ///< required
-  bool help = false;               ///< --help: print the usage and exit 0
+  bool help = false;                  ///< --help: print the usage and exit 0
 };
 
 std::uint16_t parse_port(const std::string& text) {
@@ -123,10 +123,10 @@ std::string render(const chatlab::Message& m) {
 
 /// What the receive thread tells the main thread, through a pipe it polls.
 struct Events {
-  int wake[2] = {-1, -1};              ///< written by the receive thread
-  std::atomic<bool> synced{false};     ///< the final sync was answered
-  std::atomic<bool> closed{false};     ///< the connection ended
-  std::string close_text;              ///< why; written before `closed`
+  int wake[2] = {-1, -1};           ///< written by the receive thread
+  std::atomic<bool> synced{false};  ///< the final sync was answered
+  std::atomic<bool> closed{false};  ///< the connection ended
+  std::string close_text;           ///< why; written before `closed`
 
   void notify() const noexcept {
     const char byte = 1;

@@ -33,8 +33,8 @@ std::size_t parse_count(std::string_view option, const std::string& text, std::s
   errno = 0;
   const unsigned long long value = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
   if (!digits || errno == ERANGE || value < low || value > high) {
-    throw UsageError(std::string(option) + " takes a number from " + std::to_string(low) +
-                     " to " + std::to_string(high) + ", not '" + text + "'");
+    throw UsageError(std::string(option) + " takes a number from " + std::to_string(low) + " to " +
+                     std::to_string(high) + ", not '" + text + "'");
   }
   return static_cast<std::size_t>(value);
 }
@@ -109,8 +109,7 @@ int main(int argc, char** argv) {
     server.emplace(line.options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "chatlab-server: cannot listen on %s port %u: %s\n",
-                 line.options.host.c_str(), static_cast<unsigned>(line.options.port),
-                 error.what());
+                 line.options.host.c_str(), static_cast<unsigned>(line.options.port), error.what());
     return 1;
   }
   // The harness starts talking the moment it reads this line, so it comes

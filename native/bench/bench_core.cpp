@@ -14,7 +14,8 @@
 namespace {
 
 /// A 60-byte chat frame, as a client sends it (without the newline).
-constexpr std::string_view chat_frame = R"({"type":"chat","text":"a chat line of sixty bytes, no more"})";
+constexpr std::string_view chat_frame =
+    R"({"type":"chat","text":"a chat line of sixty bytes, no more"})";
 static_assert(chat_frame.size() == 60);
 
 volatile std::size_t sink;  ///< keeps the optimizer from dropping the work

@@ -36,19 +36,19 @@ constexpr const char* usage =
 
 struct Options {
   std::string host = "127.0.0.1";  ///< where chatlab-server listens
-  int port = 0;                     ///< required
-  std::size_t receivers = 100;      ///< R
-  std::size_t lines = 2000;         ///< N, sent by the one sender
-  std::size_t line_bytes = 60;      ///< each line on the wire, "\n" included
-  double timeout_s = 30;            ///< give up (exit 1) after this
+  int port = 0;                    ///< required
+  std::size_t receivers = 100;     ///< R
+  std::size_t lines = 2000;        ///< N, sent by the one sender
+  std::size_t line_bytes = 60;     ///< each line on the wire, "\n" included
+  double timeout_s = 30;           ///< give up (exit 1) after this
 };
 
 /// One client socket and what it has seen so far.
 struct Peer {
   int fd = -1;
-  std::string partial;       ///< an unterminated line carried to the next read
-  std::size_t chats = 0;     ///< chat frames counted
-  std::size_t roster = 0;    ///< members in the last roster seen
+  std::string partial;     ///< an unterminated line carried to the next read
+  std::size_t chats = 0;   ///< chat frames counted
+  std::size_t roster = 0;  ///< members in the last roster seen
 };
 
 [[noreturn]] void fail(const std::string& what) {
@@ -86,7 +86,8 @@ Options parse(int argc, char** argv) {
       fail("unknown option " + name + "\n" + usage);
     }
   }
-  if (options.port <= 0 || options.port > 65535) fail(std::string("--connect is required\n") + usage);
+  if (options.port <= 0 || options.port > 65535)
+    fail(std::string("--connect is required\n") + usage);
   return options;
 }
 
@@ -163,7 +164,8 @@ std::string chat_payload(const Options& options) {
   message.type = "chat";
   message.text = "";
   const std::size_t overhead = chatlab::encode(message).size();
-  if (options.line_bytes < overhead + 1) fail("--line-bytes is below " + std::to_string(overhead + 1));
+  if (options.line_bytes < overhead + 1)
+    fail("--line-bytes is below " + std::to_string(overhead + 1));
   message.text = std::string(options.line_bytes - overhead, 'x');
   const std::string line = chatlab::encode(message);
   std::string payload;
@@ -250,10 +252,11 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
   const double deliveries = static_cast<double>(options.receivers * options.lines);
-  std::printf("receivers=%zu lines=%zu line_bytes=%zu deliveries=%.0f elapsed_s=%.6f "
-              "deliveries_per_s=%.0f\n",
-              options.receivers, options.lines, options.line_bytes, deliveries, elapsed,
-              deliveries / elapsed);
+  std::printf(
+      "receivers=%zu lines=%zu line_bytes=%zu deliveries=%.0f elapsed_s=%.6f "
+      "deliveries_per_s=%.0f\n",
+      options.receivers, options.lines, options.line_bytes, deliveries, elapsed,
+      deliveries / elapsed);
   for (Peer& peer : peers) ::close(peer.fd);
   ::close(epoll);
   return 0;

@@ -45,11 +45,11 @@ constexpr std::chrono::seconds exit_grace{5};
 /// on purpose: a detached receive thread may still read it during static
 /// destruction at exit.
 struct PythonGate {
-  std::mutex mutex;                               ///< guards everything below
-  std::condition_variable idle;                   ///< signalled when `inside` drops to 0
-  std::size_t inside = 0;                         ///< receive threads in Python right now
-  bool open = true;                               ///< false from the exit hook on
-  std::vector<std::weak_ptr<BoundClient>> live;   ///< clients to stop at exit
+  std::mutex mutex;                              ///< guards everything below
+  std::condition_variable idle;                  ///< signalled when `inside` drops to 0
+  std::size_t inside = 0;                        ///< receive threads in Python right now
+  bool open = true;                              ///< false from the exit hook on
+  std::vector<std::weak_ptr<BoundClient>> live;  ///< clients to stop at exit
 };
 
 PythonGate& gate() {
@@ -122,9 +122,10 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
     client->io_.emplace(client->io_callbacks(), max_frame_bytes);
     PythonGate& g = gate();
     std::lock_guard<std::mutex> lock(g.mutex);
-    g.live.erase(std::remove_if(g.live.begin(), g.live.end(),
-                                [](const std::weak_ptr<BoundClient>& weak) { return weak.expired(); }),
-                 g.live.end());
+    g.live.erase(
+        std::remove_if(g.live.begin(), g.live.end(),
+                       [](const std::weak_ptr<BoundClient>& weak) { return weak.expired(); }),
+        g.live.end());
     g.live.push_back(client);
     return client;
   }
@@ -249,19 +250,19 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
   [[noreturn]] static void raise_os_error(const std::system_error& error, const std::string& host,
                                           int port) {
     // OSError(errno, text) builds the matching subclass: ConnectionRefusedError, TimeoutError.
-    const std::string text = error.code().message() + " (connecting to " + host + " port " +
-                             std::to_string(port) + ")";
+    const std::string text =
+        error.code().message() + " (connecting to " + host + " port " + std::to_string(port) + ")";
     const py::object instance =
         py::module_::import("builtins").attr("OSError")(error.code().value(), text);
     PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(instance.ptr())), instance.ptr());
     throw py::error_already_set();
   }
 
-  py::object on_message_;           ///< (Message) -> None; GIL
-  py::object on_close_;             ///< (reason, detail) -> None; GIL
-  py::object on_invalid_;           ///< (line, ProtocolError) -> None; GIL
-  py::list errors_;                 ///< exceptions the callbacks raised; GIL
-  std::optional<io::Client> io_;    ///< the connection; set by create()
+  py::object on_message_;         ///< (Message) -> None; GIL
+  py::object on_close_;           ///< (reason, detail) -> None; GIL
+  py::object on_invalid_;         ///< (line, ProtocolError) -> None; GIL
+  py::list errors_;               ///< exceptions the callbacks raised; GIL
+  std::optional<io::Client> io_;  ///< the connection; set by create()
 };
 
 /// Registered with atexit, which runs before the interpreter finalizes:

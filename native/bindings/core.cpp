@@ -68,16 +68,14 @@ Message message_from_dict(const py::dict& fields) {
 
 void bind_message(py::module_& m) {
   py::class_<Message>(m, "Message", "One protocol frame as a value; absent fields are None.")
-      .def(py::init([](std::string type, OptionalText sender, OptionalText text,
-                       OptionalText user, OptionalNames users, OptionalText code,
-                       OptionalText id) {
-             return Message{std::move(type), std::move(sender), std::move(text), std::move(user),
-                            std::move(users), std::move(code), std::move(id)};
+      .def(py::init([](std::string type, OptionalText sender, OptionalText text, OptionalText user,
+                       OptionalNames users, OptionalText code, OptionalText id) {
+             return Message{std::move(type),  std::move(sender), std::move(text), std::move(user),
+                            std::move(users), std::move(code),   std::move(id)};
            }),
            py::kw_only(), py::arg("type"), py::arg("sender") = py::none(),
            py::arg("text") = py::none(), py::arg("user") = py::none(),
-           py::arg("users") = py::none(), py::arg("code") = py::none(),
-           py::arg("id") = py::none())
+           py::arg("users") = py::none(), py::arg("code") = py::none(), py::arg("id") = py::none())
       .def_readonly("type", &Message::type)
       .def_readonly("sender", &Message::sender, "JSON \"from\"")
       .def_readonly("text", &Message::text)
@@ -106,8 +104,7 @@ void bind_outgoing(py::module_& m) {
       .def(py::init([](Target target, SessionId session, Message message, bool close) {
              return Outgoing{target, session, std::move(message), close};
            }),
-           py::arg("target"), py::arg("session"),
-           py::arg("message"), py::arg("close") = false)
+           py::arg("target"), py::arg("session"), py::arg("message"), py::arg("close") = false)
       .def_readonly("target", &Outgoing::target)
       .def_readonly("session", &Outgoing::session)
       .def_readonly("message", &Outgoing::message)
@@ -143,23 +140,24 @@ void bind_room(py::module_& m) {
 void bind_frame_buffer(py::module_& m) {
   py::class_<FrameBuffer>(m, "FrameBuffer", "Reassembles newline-terminated frames.")
       .def(py::init<std::size_t>(), py::arg("max_frame_bytes") = default_max_frame_bytes)
-      .def("feed",
-           [](FrameBuffer& buffer, const py::buffer& data) {
-             const py::buffer_info info = data.request();
-             const auto size = static_cast<std::size_t>(info.size * info.itemsize);
-             py::list frames;
-             for (const std::string& line :
-                  buffer.feed(std::string_view(static_cast<const char*>(info.ptr), size))) {
-               frames.append(text_of(line));
-             }
-             if (buffer.overflowed()) {
-               raise_protocol_error(
-                   "frame_too_large",
-                   limit_text(ErrorCode::frame_too_large, buffer.max_frame_bytes()), frames);
-             }
-             return frames;
-           },
-           py::arg("data"))
+      .def(
+          "feed",
+          [](FrameBuffer& buffer, const py::buffer& data) {
+            const py::buffer_info info = data.request();
+            const auto size = static_cast<std::size_t>(info.size * info.itemsize);
+            py::list frames;
+            for (const std::string& line :
+                 buffer.feed(std::string_view(static_cast<const char*>(info.ptr), size))) {
+              frames.append(text_of(line));
+            }
+            if (buffer.overflowed()) {
+              raise_protocol_error("frame_too_large",
+                                   limit_text(ErrorCode::frame_too_large, buffer.max_frame_bytes()),
+                                   frames);
+            }
+            return frames;
+          },
+          py::arg("data"))
       .def_property_readonly("max_frame_bytes", &FrameBuffer::max_frame_bytes)
       .def_property_readonly("pending_bytes", &FrameBuffer::pending_bytes)
       .def_property_readonly("overflowed", &FrameBuffer::overflowed);
@@ -189,8 +187,8 @@ std::string bytes_of(const py::handle& line) {
 }
 
 py::str text_of(std::string_view line) {
-  PyObject* text = PyUnicode_DecodeUTF8(line.data(), static_cast<Py_ssize_t>(line.size()),
-                                        "surrogateescape");
+  PyObject* text =
+      PyUnicode_DecodeUTF8(line.data(), static_cast<Py_ssize_t>(line.size()), "surrogateescape");
   if (text == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::str>(text);
 }
@@ -200,8 +198,7 @@ void bind_core(py::module_& m) {
   bind_outgoing(m);
   bind_room(m);
   bind_frame_buffer(m);
-  m.def("encode", &encode, py::arg("message"),
-        "The canonical frame of message, newline included.");
+  m.def("encode", &encode, py::arg("message"), "The canonical frame of message, newline included.");
   m.def(
       "decode", [](const py::handle& line) { return decode(bytes_of(line)); }, py::arg("line"),
       "Parses one frame (str or bytes); raises ProtocolError.");

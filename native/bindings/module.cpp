@@ -13,9 +13,8 @@ namespace {
 py::object& protocol_error_class() {
   PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> storage;
   return storage
-      .call_once_and_store_result([] {
-        return py::module_::import("pytest_chatlab.errors").attr("ProtocolError");
-      })
+      .call_once_and_store_result(
+          [] { return py::module_::import("pytest_chatlab.errors").attr("ProtocolError"); })
       .get_stored();
 }
 
@@ -38,8 +37,8 @@ PYBIND11_MODULE(_native, m) {
     try {
       if (thrown) std::rethrow_exception(thrown);
     } catch (const chatlab::ProtocolError& error) {
-      py::object instance = protocol_error_class()(
-          std::string(chatlab::code_name(error.code())), error.what());
+      py::object instance =
+          protocol_error_class()(std::string(chatlab::code_name(error.code())), error.what());
       PyErr_SetObject(protocol_error_class().ptr(), instance.ptr());
     }
   });

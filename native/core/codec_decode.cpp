@@ -138,7 +138,10 @@ class FrameHandler {
 
   void set_string(std::string&& value) {
     switch (field_) {
-      case Field::type: has_type_ = true; message_.type = std::move(value); break;
+      case Field::type:
+        has_type_ = true;
+        message_.type = std::move(value);
+        break;
       case Field::sender: message_.sender = std::move(value); break;
       case Field::text: message_.text = std::move(value); break;
       case Field::user: message_.user = std::move(value); break;
@@ -152,7 +155,10 @@ class FrameHandler {
   /// The last duplicate key wins, so a wrong-typed value erases an earlier right one.
   void clear(Field field) {
     switch (field) {
-      case Field::type: has_type_ = false; message_.type.clear(); break;
+      case Field::type:
+        has_type_ = false;
+        message_.type.clear();
+        break;
       case Field::sender: message_.sender.reset(); break;
       case Field::text: message_.text.reset(); break;
       case Field::user: message_.user.reset(); break;

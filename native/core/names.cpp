@@ -9,8 +9,8 @@ constexpr std::size_t max_name_length = 32;
 constexpr std::string_view guest_prefix = "guest-";
 
 bool is_name_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-' || c == '.';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
 }
 
 char fold_char(char c) noexcept {

@@ -37,7 +37,8 @@ std::pair<std::string_view, std::string_view> split_command(std::string_view tex
   const auto space = text.find(' ');
   if (space == std::string_view::npos) return {text, {}};
   const auto rest = text.find_first_not_of(' ', space);
-  return {text.substr(0, space), rest == std::string_view::npos ? std::string_view{} : text.substr(rest)};
+  return {text.substr(0, space),
+          rest == std::string_view::npos ? std::string_view{} : text.substr(rest)};
 }
 
 }  // namespace
@@ -101,14 +102,14 @@ std::vector<Outgoing> Room::handle_message(SessionId session, const Message& mes
   if (message.type == "chat") {
     if (!message.text || message.text->size() > max_text_bytes) {
       return refuse(session, ErrorCode::bad_frame,
-                      "a chat frame needs \"text\": a string of at most 4096 bytes");
+                    "a chat frame needs \"text\": a string of at most 4096 bytes");
     }
     return handle_chat(session, *message.text);
   }
   if (message.type == "sync") {
     if (!message.id || message.id->size() > max_sync_id_bytes) {
       return refuse(session, ErrorCode::bad_frame,
-                      "a sync frame needs \"id\": a string of at most 128 bytes");
+                    "a sync frame needs \"id\": a string of at most 128 bytes");
     }
     Message answer;
     answer.type = "sync";
@@ -116,7 +117,7 @@ std::vector<Outgoing> Room::handle_message(SessionId session, const Message& mes
     return {Outgoing{Target::One, session, std::move(answer)}};
   }
   return refuse(session, ErrorCode::unknown_type,
-                  "unknown frame type \"" + message.type + "\" (expected chat or sync)");
+                "unknown frame type \"" + message.type + "\" (expected chat or sync)");
 }
 
 std::vector<Outgoing> Room::handle_chat(SessionId session, const std::string& text) {
@@ -136,14 +137,14 @@ std::vector<Outgoing> Room::handle_command(SessionId session, std::string_view t
   if (command == "/who") return who(session);
   if (command == "/help") return {Outgoing{Target::One, session, notice(std::string(help_text))}};
   return refuse(session, ErrorCode::unknown_command,
-                  "unknown command \"" + std::string(command) + "\" (try /help)");
+                "unknown command \"" + std::string(command) + "\" (try /help)");
 }
 
 std::vector<Outgoing> Room::rename(SessionId session, std::string_view wanted) {
   Member& self = members_.at(session);
   if (!is_valid_name(wanted)) {
     return refuse(session, ErrorCode::bad_name,
-                    "a name is 1 to 32 characters from A-Z a-z 0-9 _ - .");
+                  "a name is 1 to 32 characters from A-Z a-z 0-9 _ - .");
   }
   if (wanted == self.name) return {roster_to(Target::All, session)};
   std::string folded = fold_name(wanted);
@@ -151,7 +152,7 @@ std::vector<Outgoing> Room::rename(SessionId session, std::string_view wanted) {
   const bool held_by_other = holder != by_name_.end() && holder->second != session;
   if (held_by_other || is_reserved_name(wanted)) {
     return refuse(session, ErrorCode::name_taken,
-                    "the name \"" + std::string(wanted) + "\" is taken or reserved");
+                  "the name \"" + std::string(wanted) + "\" is taken or reserved");
   }
   by_name_.erase(self.folded);
   by_name_.emplace(folded, session);
@@ -166,8 +167,7 @@ std::vector<Outgoing> Room::who(SessionId session) const {
     if (i != 0) list.append(", ");
     list.append(members_.at(order_[i]).name);
   }
-  return {Outgoing{Target::One, session, notice(std::move(list))},
-          roster_to(Target::One, session)};
+  return {Outgoing{Target::One, session, notice(std::move(list))}, roster_to(Target::One, session)};
 }
 
 Outgoing Room::roster_to(Target target, SessionId session) const {

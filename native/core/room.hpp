@@ -38,8 +38,7 @@ class Room {
   std::vector<Outgoing> handle_line(SessionId session, std::string_view line);
 
   /// The error frame for `code` to `session`, closing it where the protocol says so.
-  static std::vector<Outgoing> refuse(SessionId session, ErrorCode code,
-                                      const std::string& detail);
+  static std::vector<Outgoing> refuse(SessionId session, ErrorCode code, const std::string& detail);
 
   /// Calls `visit(session)` for each recipient of `out`, in connection order.
   template <class Visit>
@@ -76,11 +75,11 @@ class Room {
   std::vector<Outgoing> who(SessionId session) const;
   Outgoing roster_to(Target target, SessionId session) const;
 
-  std::size_t max_members_;                              ///< server_full beyond this
-  std::uint64_t guests_admitted_ = 0;                    ///< N of the last guest-N
-  std::vector<SessionId> order_;                         ///< members in connection order
-  std::unordered_map<SessionId, Member> members_;        ///< session -> its name
-  std::unordered_map<std::string, SessionId> by_name_;   ///< folded name -> holder
+  std::size_t max_members_;                             ///< server_full beyond this
+  std::uint64_t guests_admitted_ = 0;                   ///< N of the last guest-N
+  std::vector<SessionId> order_;                        ///< members in connection order
+  std::unordered_map<SessionId, Member> members_;       ///< session -> its name
+  std::unordered_map<std::string, SessionId> by_name_;  ///< folded name -> holder
 };
 
 }  // namespace chatlab

@@ -44,8 +44,8 @@ IoStatus Connection::flush() {
 IoStatus Connection::write_out() {
   while (has_output()) {
     std::size_t sent = 0;
-    const IoStatus status = send_some(fd(), outbox_.data() + written_, outbox_.size() - written_,
-                                      sent);
+    const IoStatus status =
+        send_some(fd(), outbox_.data() + written_, outbox_.size() - written_, sent);
     if (status != IoStatus::ok) {
       blocked_ = status == IoStatus::blocked;
       compact();

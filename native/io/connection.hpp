@@ -97,21 +97,21 @@ class Connection {
   /// Moves unsent bytes to the front once the sent part dominates.
   void compact() noexcept;
 
-  Fd socket_;                     ///< the client socket, non-blocking
-  SessionId session_;             ///< this connection's id in the room
-  FrameBuffer frames_;            ///< input reassembly, owned by Layer A
-  std::string outbox_;            ///< encoded frames not yet handed to the kernel
-  std::size_t written_ = 0;       ///< bytes of outbox_ the kernel has taken
-  std::size_t eager_write_bytes_;  ///< queue() writes at once beyond this
+  Fd socket_;                         ///< the client socket, non-blocking
+  SessionId session_;                 ///< this connection's id in the room
+  FrameBuffer frames_;                ///< input reassembly, owned by Layer A
+  std::string outbox_;                ///< encoded frames not yet handed to the kernel
+  std::size_t written_ = 0;           ///< bytes of outbox_ the kernel has taken
+  std::size_t eager_write_bytes_;     ///< queue() writes at once beyond this
   std::size_t sent_since_probe_ = 0;  ///< bytes handed to the kernel since SIOCOUTQ was read
   std::size_t kernel_at_probe_ = 0;   ///< the kernel send queue when it was last read
-  bool scheduled_ = false;        ///< listed for the next flush
-  bool blocked_ = false;          ///< the last write hit EAGAIN: no eager writes until a flush
-  bool mid_frame_ = false;        ///< the kernel holds part of a frame, not its '\n'
-  bool peer_eof_ = false;         ///< recv returned 0
-  bool wait_for_writable_ = true; ///< false for a slow consumer
-  Phase phase_ = Phase::open;     ///< see Phase
-  Clock::time_point deadline_{};  ///< when a closing connection is closed regardless
+  bool scheduled_ = false;            ///< listed for the next flush
+  bool blocked_ = false;              ///< the last write hit EAGAIN: no eager writes until a flush
+  bool mid_frame_ = false;            ///< the kernel holds part of a frame, not its '\n'
+  bool peer_eof_ = false;             ///< recv returned 0
+  bool wait_for_writable_ = true;     ///< false for a slow consumer
+  Phase phase_ = Phase::open;         ///< see Phase
+  Clock::time_point deadline_{};      ///< when a closing connection is closed regardless
   std::uint32_t registered_ = EPOLLIN;  ///< the epoll events registered for the socket
 };
 

@@ -32,8 +32,8 @@ void Poller::modify(int fd, std::uint32_t events, std::uint64_t key) noexcept {
 void Poller::remove(int fd) noexcept { ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr); }
 
 int Poller::wait(int timeout_ms) noexcept {
-  const int ready = ::epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()),
-                                 timeout_ms);
+  const int ready =
+      ::epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()), timeout_ms);
   return ready < 0 ? 0 : ready;  // EINTR: the caller simply goes round again
 }
 

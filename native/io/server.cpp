@@ -140,8 +140,9 @@ void Server::shed_client() {
 void Server::admit(Fd socket) {
   set_no_delay(socket.get());
   const SessionId session = next_session_++;
-  auto connection = std::make_unique<Connection>(std::move(socket), session,
-                                                 options_.max_frame_bytes, eager_write_bytes(options_.max_outbound_bytes));
+  auto connection =
+      std::make_unique<Connection>(std::move(socket), session, options_.max_frame_bytes,
+                                   eager_write_bytes(options_.max_outbound_bytes));
   if (!poller_.add(connection->fd(), EPOLLIN, session)) {
     std::fprintf(stderr, "chatlab-server: epoll_ctl: %s\n", std::strerror(errno));
     return;

@@ -24,12 +24,12 @@ inline constexpr std::size_t default_max_outbound_bytes = 1024 * 1024;
 
 /// What chatlab-server takes on its command line.
 struct ServerOptions {
-  std::string host = "127.0.0.1";                          ///< an IP literal or "localhost"
-  std::uint16_t port = 0;                                  ///< 0: the kernel chooses
-  std::size_t max_clients = default_max_members;           ///< server_full beyond this
-  std::size_t max_frame_bytes = default_max_frame_bytes;   ///< frame_too_large beyond this
+  std::string host = "127.0.0.1";                               ///< an IP literal or "localhost"
+  std::uint16_t port = 0;                                       ///< 0: the kernel chooses
+  std::size_t max_clients = default_max_members;                ///< server_full beyond this
+  std::size_t max_frame_bytes = default_max_frame_bytes;        ///< frame_too_large beyond this
   std::size_t max_outbound_bytes = default_max_outbound_bytes;  ///< slow_consumer beyond this
-  bool exit_on_stdin_eof = false;                          ///< stop when stdin ends
+  bool exit_on_stdin_eof = false;                               ///< stop when stdin ends
 };
 
 /// Moves bytes between sockets and the Room. It holds no protocol: every frame
@@ -75,23 +75,23 @@ class Server {
   void drop(SessionId session);
   Connection* find(SessionId session);
 
-  ServerOptions options_;                 ///< the limits, as given
-  Room room_;                             ///< all protocol decisions
-  Poller poller_;                         ///< the one place the loop waits
-  Fd signals_;                            ///< signalfd for SIGTERM and SIGINT
-  Fd listener_;                           ///< the listening socket
-  Fd spare_;                              ///< a reserved fd, given up to shed a client on EMFILE
-  std::string endpoint_;                  ///< "host:port" for the READY line
+  ServerOptions options_;  ///< the limits, as given
+  Room room_;              ///< all protocol decisions
+  Poller poller_;          ///< the one place the loop waits
+  Fd signals_;             ///< signalfd for SIGTERM and SIGINT
+  Fd listener_;            ///< the listening socket
+  Fd spare_;               ///< a reserved fd, given up to shed a client on EMFILE
+  std::string endpoint_;   ///< "host:port" for the READY line
   std::unordered_map<SessionId, std::unique_ptr<Connection>> connections_;  ///< by session
-  std::vector<SessionId> scheduled_;      ///< connections to flush at the end of this iteration
-  std::vector<SessionId> closing_;        ///< connections with a close deadline
-  std::vector<char> input_;               ///< one read buffer shared by every connection
-  std::string frame_;                     ///< the frame being fanned out, encoded once
-  SessionId next_session_ = 1;            ///< ids are never reused, so stale events resolve to nothing
-  bool heap_dirty_ = false;               ///< an outbox grew large since memory was last released
-  bool stopping_ = false;                 ///< a stop signal or stdin EOF arrived
-  bool accept_paused_ = false;            ///< the listener is out of epoll after EMFILE
-  Clock::time_point accept_resume_{};     ///< when a paused listener comes back
+  std::vector<SessionId> scheduled_;   ///< connections to flush at the end of this iteration
+  std::vector<SessionId> closing_;     ///< connections with a close deadline
+  std::vector<char> input_;            ///< one read buffer shared by every connection
+  std::string frame_;                  ///< the frame being fanned out, encoded once
+  SessionId next_session_ = 1;         ///< ids are never reused, so stale events resolve to nothing
+  bool heap_dirty_ = false;            ///< an outbox grew large since memory was last released
+  bool stopping_ = false;              ///< a stop signal or stdin EOF arrived
+  bool accept_paused_ = false;         ///< the listener is out of epoll after EMFILE
+  Clock::time_point accept_resume_{};  ///< when a paused listener comes back
 };
 
 }  // namespace chatlab::io

@@ -54,8 +54,8 @@ Fd listen_on(const Address& address) {
   // lets two live listeners share a port on Linux.
   const int on = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address.storage),
-             address.length) != 0) {
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) !=
+      0) {
     throw_errno("bind");
   }
   if (::listen(listener.get(), SOMAXCONN) != 0) throw_errno("listen");

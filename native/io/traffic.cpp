@@ -34,14 +34,10 @@ void Server::on_client(Connection& connection, std::uint32_t events) {
 void Server::on_readable(Connection& connection) {
   std::size_t got = 0;
   switch (receive_some(connection.fd(), input_.data(), input_.size(), got)) {
-    case IoStatus::blocked:
-      return;
-    case IoStatus::failed:
-      return drop(connection.session());
-    case IoStatus::eof:
-      return on_peer_eof(connection);
-    case IoStatus::ok:
-      break;
+    case IoStatus::blocked: return;
+    case IoStatus::failed: return drop(connection.session());
+    case IoStatus::eof: return on_peer_eof(connection);
+    case IoStatus::ok: break;
   }
   if (connection.phase() != Connection::Phase::open) return;  // on its way out: discarded
   handle_input(connection, std::string_view(input_.data(), got));
@@ -129,8 +125,7 @@ void Server::flush(Connection& connection) {
       if (connection.peer_eof()) return drop(connection.session());
       connection.start_draining(Clock::now() + drain_grace);
       break;
-    case Connection::Phase::draining:
-      break;
+    case Connection::Phase::draining: break;
   }
   update_interest(connection);
 }

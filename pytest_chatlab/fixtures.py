@@ -84,6 +84,11 @@ def chatlab_server_factory(
     fail_on_crash(request.node)
 
 
+def _server(request: pytest.FixtureRequest, server: ChatServer | None) -> ChatServer:
+    """``server``, or else ``server_process``, started only when first needed."""
+    return server if server is not None else request.getfixturevalue("server_process")
+
+
 @pytest.fixture
 def server_process(chatlab_server_factory: ServerFactory) -> ChatServer:
     """A running ``chatlab-server`` on an ephemeral loopback port, default limits."""
@@ -99,8 +104,7 @@ def new_client(
     clients = tracked(request.node).clients
 
     def connect(server: ChatServer | None = None, label: str | None = None) -> MockClient:
-        target = server if server is not None else request.getfixturevalue("server_process")
-        client = MockClient(target.address, label=label)
+        client = MockClient(_server(request, server).address, label=label)
         clients.append(client)
         return client
 
@@ -122,8 +126,7 @@ def bound_device(
     def connect(
         server: ChatServer | None = None, label: str | None = None, timeout: float = 5.0
     ) -> Device:
-        target = server if server is not None else request.getfixturevalue("server_process")
-        device = Device(target.address, label=label, timeout=timeout)
+        device = Device(_server(request, server).address, label=label, timeout=timeout)
         devices.append(device)
         return device
 

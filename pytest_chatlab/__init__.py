@@ -13,7 +13,7 @@ from . import wire
 from ._native import FrameBuffer, Message, Outgoing, Room, Target, decode, encode
 from .device import Device
 from .errors import ProtocolError
-from .mock import MockClient
+from .mock import ConnectionClosedError, MockClient
 from .orchestrator import Harness
 from .report import Report
 from .server import ChatServer, ServerCrashedError, ServerStartError, server_binary
@@ -31,6 +31,7 @@ def __getattr__(name: str) -> str:
 
 __all__ = [
     "ChatServer",
+    "ConnectionClosedError",
     "Device",
     "FrameBuffer",
     "Harness",

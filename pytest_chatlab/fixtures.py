@@ -1,14 +1,15 @@
 """The chatlab fixtures. All are function-scoped and need no configuration.
 
 ``room`` (unit), ``chatlab_server_factory``, ``server_process`` and
-``new_client`` (integration), ``bound_device`` (e2e). The server binary is
+``new_client`` (integration), ``bound_device`` and ``chatlab_harness`` (e2e).
+A client or device they make is a member of the room when it is returned
+(or was refused, as a full server does). The server binary is
 the one given by ``--chatlab-server`` or the ini key ``chatlab_server``, else
 the one ``server_binary()`` finds (``CHATLAB_SERVER``, the bundled one, ``PATH``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -17,8 +18,9 @@ import pytest
 from ._native import Room
 from .device import Device
 from .mock import MockClient
+from .options import configured_binary
 from .orchestrator import Harness
-from .server import ChatServer, ServerStartError, server_binary
+from .server import ChatServer, ServerStartError
 from .tracking import fail_on_callback_errors, fail_on_crash, tracked
 
 ServerFactory = Callable[..., ChatServer]
@@ -30,20 +32,6 @@ DeviceFactory = Callable[..., Device]
 def room() -> Room:
     """A fresh, empty ``Room`` of the bound C++ core (Mode 1, marks the test ``unit``)."""
     return Room()
-
-
-def configured_binary(config: pytest.Config) -> Path:
-    """The server binary this run tests, or a readable failure."""
-    option = config.getoption("chatlab_server")
-    if option:
-        return Path(os.path.abspath(option))
-    ini = config.getini("chatlab_server")
-    if ini:
-        return config.rootpath / str(ini)
-    try:
-        return server_binary()
-    except FileNotFoundError as error:
-        pytest.fail(f"{error} (or pass --chatlab-server PATH)", pytrace=False)
 
 
 @pytest.fixture
@@ -106,6 +94,7 @@ def new_client(
     def connect(server: ChatServer | None = None, label: str | None = None) -> MockClient:
         client = MockClient(_server(request, server).address, label=label)
         clients.append(client)
+        client.wait_greeted()  # a member (or refused) on return: no race with the next line
         return client
 
     yield connect
@@ -128,6 +117,10 @@ def bound_device(
     ) -> Device:
         device = Device(_server(request, server).address, label=label, timeout=timeout)
         devices.append(device)
+        # A member (or refused) on return, so what others send next reaches it.
+        greeted = device.wait_for(lambda m: m.type in ("roster", "error"), timeout=timeout)
+        if greeted is None and device.connected:
+            raise TimeoutError(f"{device.label}: no roster within {timeout} s of connecting")
         return device
 
     yield connect

@@ -237,6 +237,24 @@ class MockClient:
         except (TimeoutError, ConnectionClosedError) as exc:
             raise AssertionError(str(exc)) from None
 
+    def wait_greeted(self, timeout: float = 5.0) -> None:
+        """Waits until the server has answered the connect: the roster that
+        makes this client a member, or the error that refuses it. Nothing is
+        consumed; every frame stays queued for ``recv``.
+
+        Raises ``TimeoutError`` if neither came (a connection the server
+        closed without a word returns too: ``server_closed`` says so).
+        """
+        deadline = time.monotonic() + timeout
+        while not any(frame.get("type") in ("roster", "error") for frame in self._pending):
+            if self._eof or self._closed:
+                return
+            if not self._read(deadline):
+                raise TimeoutError(
+                    f"{self.label}: waited {timeout} s for the server to greet this client; "
+                    f"{self._why()}\n{self._recent()}"
+                )
+
     def wait_closed(self, timeout: float = 5.0) -> bool:
         """Reads until the server closes the connection: True then, False on timeout.
 

@@ -6,7 +6,6 @@ fixtures are in ``pytest_chatlab.fixtures``, which this module pulls in.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from . import __version__
 from ._lifeline import die_with_parent
-from .fixtures import configured_binary
+from .options import configured_binary, default_timeout, read_timeout
 from .tracking import fail_on_crash, report_sections
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
@@ -62,6 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, help_text in LEVELS.items():
         config.addinivalue_line("markers", f"{name}: {help_text}")
+    read_timeout(config)
     if hasattr(config, "workerinput"):  # a pytest-xdist worker
         die_with_parent()
 
@@ -72,18 +72,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     except pytest.fail.Exception:
         server = "not found"
     return f"chatlab: pytest-chatlab {__version__} ({Path(__file__).parent}), server {server}"
-
-
-def default_timeout(config: pytest.Config) -> float:
-    """The per-test timeout chatlab adds, or 0 where the run already has one
-    (--timeout, the ini key timeout, PYTEST_TIMEOUT) or pytest-timeout is off."""
-    if not config.pluginmanager.hasplugin("timeout"):
-        return 0.0
-    if config.getoption("timeout", None) is not None or config.getini("timeout"):
-        return 0.0
-    if os.environ.get("PYTEST_TIMEOUT"):
-        return 0.0
-    return float(config.getini("chatlab_timeout"))
 
 
 def level_of(fixturenames: list[str]) -> str | None:

@@ -134,6 +134,11 @@ void bind_room(py::module_& m) {
       .def("name_of", &Room::name_of, py::arg("session"))
       .def_property_readonly("max_members", &Room::max_members)
       .def("__len__", &Room::size)
+      .def("__repr__",
+           [](const Room& room) {
+             return "Room(names=" + py::repr(py::cast(room.names())).cast<std::string>() +
+                    ", max_members=" + std::to_string(room.max_members()) + ")";
+           })
       .def("__contains__", &Room::is_member, py::arg("session"));
 }
 

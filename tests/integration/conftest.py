@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_chatlab.fixtures import configured_binary
 from pytest_chatlab.mock import MockClient
+from pytest_chatlab.options import configured_binary
 
 
 @pytest.fixture

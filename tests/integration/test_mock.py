@@ -227,9 +227,9 @@ def test_log_records_both_directions_in_order(new_client: Connect) -> None:
     client.sync()
     client.send_raw(b"{}\n")
     client.expect(type="error", code="bad_frame")
-    # In the order the test saw them: the greeting is read after the sync went out.
+    # In the order the test saw them: new_client read the greeting before returning.
     directions = [entry.direction for entry in client.log]
-    assert directions == ["sent", "recv", "recv", "recv", "sent", "recv"]
+    assert directions == ["recv", "recv", "sent", "recv", "sent", "recv"]
     times = [entry.time for entry in client.log]
     assert times == sorted(times)
     text = client.format_log()
@@ -245,6 +245,8 @@ def test_close_is_idempotent_and_blocks_further_use(new_client: Connect) -> None
     assert client.closed
     with pytest.raises(ConnectionClosedError, match="closed"):
         client.send_text("hi")
+    # The greeting read before the close stays readable; then the end shows.
+    assert [client.recv()["type"], client.recv()["type"]] == ["notice", "roster"]
     with pytest.raises(ConnectionClosedError, match="this client was closed"):
         client.recv()
 

@@ -74,3 +74,14 @@ def test_the_header_names_the_version_and_the_server_binary(pytester: pytest.Pyt
     result = run(pytester, "--chatlab-server=/opt/custom/chatlab-server")
 
     result.stdout.fnmatch_lines(["chatlab: pytest-chatlab *, server /opt/custom/chatlab-server"])
+
+
+@pytest.mark.parametrize("value", ["1m", "-5"])
+def test_a_bad_chatlab_timeout_is_a_usage_error(pytester: pytest.Pytester, value: str):
+    pytester.makeini(f"[pytest]\nchatlab_timeout = {value}\n")
+    pytester.makepyfile("def test_a(room): pass")
+
+    result = run(pytester)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*chatlab_timeout must be *{value}*"])

@@ -229,3 +229,9 @@ def test_leave_frees_the_name(room):
     room.leave(1)
     rename(room, 2, "alice")
     assert room.name_of(2) == "alice"
+
+
+def test_repr_shows_the_members_and_the_limit():
+    room = chatlab.Room(max_members=3)
+    room.join(1)
+    assert repr(room) == "Room(names=['guest-1'], max_members=3)"

@@ -15,8 +15,10 @@ a socket, reads a clock or writes anywhere: the same timeline always gives
 the same report, so the tests build timelines by hand.
 
 How a received chat is matched to the line that produced it: a participant
-is known on the wire by its participant name (the harness makes each device
-send ``/name <participant>`` first). The k-th copy of text T from sender S
+is known on the wire by its participant name, so a script names each one
+first (``("alice", "/name alice")``, as the article's scenario does; a
+participant that keeps its guest name is an outsider to the matrix). The
+k-th copy of text T from sender S
 that participant R receives is S's k-th send of T, because frames from one
 connection reach one recipient in order. A copy that has no such send, or
 that arrived before the send it would match, is not a delivery: it is listed

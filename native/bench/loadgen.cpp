@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/connect.hpp"
 #include "core/codec.hpp"
 
 namespace {
@@ -92,29 +93,11 @@ Options parse(int argc, char** argv) {
 }
 
 int connect_to(const Options& options) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  const auto port = htons(static_cast<std::uint16_t>(options.port));
-  if (::inet_pton(AF_INET, options.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = port;
-    length = sizeof *v4;
-  } else if (::inet_pton(AF_INET6, options.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = port;
-    length = sizeof *v6;
-  } else {
-    fail("not an IP address: " + options.host);
+  try {
+    return chatlab::bench::connect_tcp(options.host, options.port);
+  } catch (const std::exception& error) {
+    fail(error.what());
   }
-  const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
-    fail(std::string("connect: ") + std::strerror(errno));
-  }
-  const int on = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  return fd;
 }
 
 /// Counts what one line tells the benchmark: a chat, or a roster's size.

@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/connect.hpp"
 #include "core/codec.hpp"
 #include "core/framer.hpp"
 
@@ -138,29 +139,11 @@ Nanos now_ns() {
 Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 
 int connect_to(const Options& o) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  const auto port = htons(static_cast<std::uint16_t>(o.port));
-  if (::inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = port;
-    length = sizeof *v4;
-  } else if (::inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = port;
-    length = sizeof *v6;
-  } else {
-    fail("not an IP address: " + o.host);
+  try {
+    return chatlab::bench::connect_tcp(o.host, o.port);
+  } catch (const std::exception& error) {
+    fail(error.what());
   }
-  const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
-    fail(std::string("connect: ") + std::strerror(errno));
-  }
-  const int on = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  return fd;
 }
 
 /// Latencies in 32 buckets per octave of nanoseconds: a quantile is the upper

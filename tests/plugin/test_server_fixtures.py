@@ -11,6 +11,7 @@ import time
 import pytest
 
 from pytest_chatlab import server_binary
+from support.fifo import read_lines
 
 pytest_plugins = ["pytester"]
 
@@ -173,19 +174,6 @@ HOLD_SERVER = """
     """
 
 
-def read_pids(fifo: int, count: int, timeout: float = 30.0) -> list[int]:
-    """Reads ``count`` pids from the FIFO the inner tests write to (xdist
-    workers' output never reaches the controller's stdout, a FIFO it does)."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while data.count(b"\n") < count:
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, f"only {data!r} after {timeout} s"
-        if select.select([fifo], [], [], remaining)[0]:
-            data += os.read(fifo, 4096)
-    return [int(pid) for pid in data.split()]
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd_open is Linux-only")
 @pytest.mark.parametrize("workers", [0, 2], ids=["serial", "xdist-2"])
 def test_no_server_outlives_a_killed_pytest(pytester: pytest.Pytester, workers: int):
@@ -201,7 +189,7 @@ def test_no_server_outlives_a_killed_pytest(pytester: pytest.Pytester, workers: 
     try:
         with pytester.popen([sys.executable, "-m", "pytest", *args]) as process:
             try:
-                pids = read_pids(fifo, count=2 if workers else 1)
+                pids = [int(line) for line in read_lines(fifo, count=2 if workers else 1)]
             finally:
                 os.kill(process.pid, signal.SIGKILL)
     finally:

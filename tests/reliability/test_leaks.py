@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from support.fifo import read_lines
+
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="pidfd_open and /proc are Linux-only"
 )
@@ -269,18 +271,6 @@ HOLD = """
             ready.write("held\\n")
         threading.Event().wait()
 """
-
-
-def read_lines(fd: int, count: int, timeout: float = 30.0) -> list[str]:
-    """Reads ``count`` lines from a FIFO, waiting on it against one deadline."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while data.count(b"\n") < count:
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, f"only {data!r} after {timeout} s"
-        if select.select([fd], [], [], remaining)[0]:
-            data += os.read(fd, 4096)
-    return data.decode().splitlines()
 
 
 def test_every_server_is_gone_within_2_s_of_killing_the_whole_xdist_run(

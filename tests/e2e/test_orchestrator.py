@@ -6,21 +6,10 @@ import pytest
 
 from pytest_chatlab.cli import ARTICLE_SCRIPT, generated_script
 from pytest_chatlab.orchestrator import Harness
+from support.article import ARTICLE_DELIVERIES, ARTICLE_ROWS
 
 # Harness(server) by hand uses only the factory fixture, which alone would say "integration".
 pytestmark = pytest.mark.e2e
-
-ARTICLE_ROWS = [
-    "participant   sent  recv      chat  notice  roster    join   leave   error",
-    "alice            3    11         1       2       6       2       0       0",
-    "bob              2    10         2       2       5       1       0       0",
-    "carol            1     9         3       2       4       0       0       0",
-]
-ARTICLE_DELIVERIES = [
-    '       alice  "hi everyone"  ->  bob, carol',
-    '         bob  "hey alice"  ->  alice, carol',
-    '       alice  "ping"  ->  bob, carol',
-]
 
 
 def test_the_article_scenario_gives_the_article_table(chatlab_harness):

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from support.pytester_runs import run
+
 pytest_plugins = ["pytester"]
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    # In-process runs re-import every plugin; hypothesis costs ~0.6 s a run.
-    return pytester.runpytest("-p", "no:hypothesispytest", *args)
 
 
 def test_a_mode3_test_passes_and_is_marked_e2e(pytester: pytest.Pytester):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from support.pytester_runs import run
+
 pytest_plugins = ["pytester"]
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    # In-process runs re-import every plugin; hypothesis costs ~0.6 s a run.
-    return pytester.runpytest("-p", "no:hypothesispytest", *args)
 
 
 def test_a_failing_harness_test_shows_the_report_and_the_timeline(pytester: pytest.Pytester):

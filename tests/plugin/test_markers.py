@@ -2,13 +2,9 @@
 
 import pytest
 
+from support.pytester_runs import run
+
 pytest_plugins = ["pytester"]
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    # In-process runs re-import every plugin; hypothesis alone costs ~0.6 s
-    # a run and has nothing to do with these tests.
-    return pytester.runpytest("-p", "no:hypothesispytest", *args)
 
 
 ROOM_AND_PLAIN = """

@@ -12,13 +12,9 @@ import pytest
 
 from pytest_chatlab import server_binary
 from support.fifo import read_lines
+from support.pytester_runs import run
 
 pytest_plugins = ["pytester"]
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    # In-process runs re-import every plugin; hypothesis costs ~0.6 s a run.
-    return pytester.runpytest("-p", "no:hypothesispytest", *args)
 
 
 def test_a_mode2_test_passes_and_is_marked_integration(pytester: pytest.Pytester):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from support.pytester_runs import run
+
 pytest_plugins = ["pytester"]
 
 SHOW_TIMEOUT = """
@@ -22,15 +24,10 @@ SHOW_TIMEOUT = """
 """
 
 
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    # In-process runs re-import every plugin; hypothesis costs ~0.6 s a run.
-    return pytester.runpytest("-p", "no:hypothesispytest", "-s", *args)
-
-
 def test_chatlab_tests_get_a_60_s_timeout_and_others_none(pytester: pytest.Pytester):
     pytester.makepyfile(SHOW_TIMEOUT)
 
-    result = run(pytester)
+    result = run(pytester, "-s")
 
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*TIMEOUT (60.0,)*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
@@ -40,15 +37,15 @@ def test_the_ini_key_sets_it_and_0_turns_it_off(pytester: pytest.Pytester):
     pytester.makepyfile(SHOW_TIMEOUT)
 
     pytester.makeini("[pytest]\nchatlab_timeout = 2.5\n")
-    run(pytester).stdout.fnmatch_lines(["*TIMEOUT (2.5,)*"])
+    run(pytester, "-s").stdout.fnmatch_lines(["*TIMEOUT (2.5,)*"])
     pytester.makeini("[pytest]\nchatlab_timeout = 0\n")
-    run(pytester).stdout.fnmatch_lines(["*TIMEOUT None*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
+    run(pytester, "-s").stdout.fnmatch_lines(["*TIMEOUT None*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
 
 
 def test_a_run_wide_timeout_wins(pytester: pytest.Pytester):
     pytester.makepyfile(SHOW_TIMEOUT)
 
-    result = run(pytester, "--timeout=30")
+    result = run(pytester, "-s", "--timeout=30")
 
     result.stdout.fnmatch_lines(["*TIMEOUT None*", "*TIMEOUT (7,)*", "*TIMEOUT None*"])
 
@@ -64,14 +61,14 @@ def test_a_hanging_chatlab_test_is_stopped_by_the_timeout(pytester: pytest.Pytes
         """
     )
 
-    result = run(pytester)
+    result = run(pytester, "-s")
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Failed: Timeout (>0.5s) from pytest-timeout*"])
 
 
 def test_the_header_names_the_version_and_the_server_binary(pytester: pytest.Pytester):
-    result = run(pytester, "--chatlab-server=/opt/custom/chatlab-server")
+    result = run(pytester, "-s", "--chatlab-server=/opt/custom/chatlab-server")
 
     result.stdout.fnmatch_lines(["chatlab: pytest-chatlab *, server /opt/custom/chatlab-server"])
 
@@ -81,7 +78,7 @@ def test_a_bad_chatlab_timeout_is_a_usage_error(pytester: pytest.Pytester, value
     pytester.makeini(f"[pytest]\nchatlab_timeout = {value}\n")
     pytester.makepyfile("def test_a(room): pass")
 
-    result = run(pytester)
+    result = run(pytester, "-s")
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*chatlab_timeout must be *{value}*"])

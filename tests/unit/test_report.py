@@ -9,6 +9,7 @@ import pytest
 
 from pytest_chatlab import Message
 from pytest_chatlab.report import Delivery, Entry, Report, format_timeline
+from support.article import ARTICLE_DELIVERIES, ARTICLE_ROWS
 
 pytestmark = pytest.mark.unit
 
@@ -60,19 +61,6 @@ def article_timeline() -> Timeline:
     for who in PEOPLE:
         tl.recv(who, type="notice", sender="server", text="pong")
     return tl
-
-
-ARTICLE_ROWS = [
-    "participant   sent  recv      chat  notice  roster    join   leave   error",
-    "alice            3    11         1       2       6       2       0       0",
-    "bob              2    10         2       2       5       1       0       0",
-    "carol            1     9         3       2       4       0       0       0",
-]
-ARTICLE_DELIVERIES = [
-    '       alice  "hi everyone"  ->  bob, carol',
-    '         bob  "hey alice"  ->  alice, carol',
-    '       alice  "ping"  ->  bob, carol',
-]
 
 
 def test_the_article_table_is_reproduced_from_its_timeline():

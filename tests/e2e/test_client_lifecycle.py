@@ -77,6 +77,7 @@ def test_a_thousand_connects_and_disconnects_under_traffic_leave_no_thread(
         device.on_message(lambda m: next(received))
         if cycle % 3 == 1:
             device.sync()  # disconnect with traffic flowing in
+            assert any(m.type == "roster" for m in device.messages)
         elif cycle % 3 == 2:
             # disconnect on the receive thread; the disconnect below joins it
             def leave_on_who(message: Message, device: Device = device) -> None:
@@ -95,7 +96,8 @@ def test_a_thousand_connects_and_disconnects_under_traffic_leave_no_thread(
     leaves = itertools.count(1)
     assert listener.wait_for(lambda m: m.type == "leave" and next(leaves) == 1000, timeout=10)
     assert sum(m.type == "join" for m in listener.messages) == 1000
-    assert next(received) > 2000  # at least the welcome and roster of each
+    # The greeting may come before on_message; the answer to /who cannot.
+    assert next(received) >= 333
 
 
 def test_disconnect_from_inside_a_callback(bound_device):

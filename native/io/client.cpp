@@ -182,8 +182,7 @@ void Client::connect(const std::string& host, std::uint16_t port,
   if (shared.socket || shared.closing) throw std::logic_error("a Client connects once");
   const std::optional<Address> address = parse_address(host, port);
   if (!address) throw std::invalid_argument("not an IP address: '" + host + "'");
-  Fd socket(::socket(address->storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!socket) throw_errno(errno, "socket");
+  Fd socket = open_stream_socket(address->storage.ss_family);
   connect_within(socket.get(), *address, timeout);
   // Blocking from here on: the receive thread sleeps in recv, a writer in
   // send, and shutdown() wakes both.

@@ -119,12 +119,12 @@ void Connection::discard_input() noexcept {
   }
 }
 
-bool Connection::interest_changed(std::uint32_t& events) noexcept {
-  // After EOF a level-triggered EPOLLIN would fire forever; EPOLLOUT only while bytes wait.
-  events = peer_eof_ ? 0U : static_cast<std::uint32_t>(EPOLLIN);
-  if (has_output()) events |= EPOLLOUT;
-  if (events == registered_) return false;
-  registered_ = events;
+bool Connection::interest_changed(std::uint32_t& interest) noexcept {
+  // After EOF a level-triggered read interest would fire forever; write only while bytes wait.
+  interest = peer_eof_ ? interest_none : interest_read;
+  if (has_output()) interest |= interest_write;
+  if (interest == registered_) return false;
+  registered_ = interest;
   return true;
 }
 

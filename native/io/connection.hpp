@@ -1,8 +1,6 @@
 #pragma once
 /// One client socket: its frame reassembly, its outbox and how far it is from closed.
 
-#include <sys/epoll.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +9,7 @@
 
 #include "core/framer.hpp"
 #include "core/outgoing.hpp"
+#include "io/poller.hpp"
 #include "io/socket.hpp"
 
 namespace chatlab::io {
@@ -86,9 +85,9 @@ class Connection {
   /// When a closing connection is closed whatever its state (meaningless while open).
   Clock::time_point deadline() const noexcept { return deadline_; }
 
-  /// The epoll events this connection needs now, if they differ from the
-  /// registered ones; the caller registers them.
-  bool interest_changed(std::uint32_t& events) noexcept;
+  /// The Interest this connection needs now, if it differs from the
+  /// registered one; the caller registers it.
+  bool interest_changed(std::uint32_t& interest) noexcept;
 
  private:
   /// Hands the outbox to the kernel until it is empty or the socket blocks.
@@ -112,7 +111,7 @@ class Connection {
   bool wait_for_writable_ = true;     ///< false for a slow consumer
   Phase phase_ = Phase::open;         ///< see Phase
   Clock::time_point deadline_{};      ///< when a closing connection is closed regardless
-  std::uint32_t registered_ = EPOLLIN;  ///< the epoll events registered for the socket
+  std::uint32_t registered_ = interest_read;  ///< the Interest registered for the socket
 };
 
 }  // namespace chatlab::io

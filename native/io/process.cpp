@@ -1,33 +1,22 @@
 #include "io/process.hpp"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
-#include <cerrno>
+#include <algorithm>
+#include <climits>
 #include <csignal>
-#include <system_error>
 
 namespace chatlab::io {
-
-Fd stop_signals() {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  if (::sigprocmask(SIG_BLOCK, &stop, nullptr) != 0) {
-    throw std::system_error(errno, std::generic_category(), "sigprocmask");
-  }
-  Fd signals(::signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signals) throw std::system_error(errno, std::generic_category(), "signalfd");
-  return signals;
-}
 
 void return_free_memory() noexcept {
 #ifdef __GLIBC__
@@ -38,16 +27,25 @@ void return_free_memory() noexcept {
 void ignore_sigpipe() noexcept { std::signal(SIGPIPE, SIG_IGN); }
 
 bool stop_with_parent() noexcept {
+#ifdef __linux__
   const pid_t parent = ::getppid();
   if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) return true;  // best effort: stdin EOF still works
   return ::getppid() == parent;
+#else
+  return true;  // no such request here: the parent's end of stdin closing is the signal
+#endif
 }
 
 void raise_fd_limit() noexcept {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
   limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) return;
+#ifdef OPEN_MAX
+  // macOS refuses a soft limit above OPEN_MAX, even under an unlimited hard one.
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, OPEN_MAX);
   ::setrlimit(RLIMIT_NOFILE, &limit);
+#endif
 }
 
 void ensure_standard_fds() noexcept {

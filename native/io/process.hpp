@@ -5,10 +5,14 @@
 
 namespace chatlab::io {
 
-/// Blocks SIGTERM and SIGINT and returns a signalfd that reports them, so the
-/// event loop handles a stop like any other event, never inside a handler.
-/// Throws std::system_error if the kernel refuses.
+/// Returns an fd that turns readable when SIGTERM or SIGINT arrives, so the
+/// event loop handles a stop like any other event, never inside a handler
+/// (a signalfd on Linux, a self-pipe elsewhere). Once per process; throws
+/// std::system_error if the kernel refuses.
 Fd stop_signals();
+
+/// Reads what is pending on the fd from stop_signals(); true if a stop came.
+bool take_stop_signal(int fd) noexcept;
 
 /// A peer that resets must cost one connection, not the process; writes use
 /// MSG_NOSIGNAL too, this covers every other path.

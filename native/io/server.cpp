@@ -1,7 +1,6 @@
 #include "io/server.hpp"
 
 #include <fcntl.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +16,7 @@
 namespace chatlab::io {
 namespace {
 
-// epoll keys of the fds that are not connections; sessions count up from 1.
+// Poller keys of the fds that are not connections; sessions count up from 1.
 constexpr std::uint64_t listener_key = ~std::uint64_t{0};
 constexpr std::uint64_t signals_key = listener_key - 1;
 constexpr std::uint64_t stdin_key = listener_key - 2;
@@ -52,8 +51,8 @@ Server::Server(const ServerOptions& options)
       endpoint_(local_endpoint(listener_.get())),
       input_(input_buffer_bytes) {
   ignore_sigpipe();
-  poller_.add(signals_.get(), EPOLLIN, signals_key);
-  poller_.add(listener_.get(), EPOLLIN, listener_key);
+  poller_.add(signals_.get(), interest_read, signals_key);
+  poller_.add(listener_.get(), interest_read, listener_key);
   if (options_.exit_on_stdin_eof) {
     if (!stop_with_parent()) stopping_ = true;
     watch_stdin();
@@ -86,15 +85,15 @@ int Server::wait_for_events() {
   return poller_.wait(next_timeout_ms());
 }
 
-void Server::dispatch(const epoll_event& event) {
-  const std::uint64_t key = event.data.u64;
+void Server::dispatch(const ReadyEvent& event) {
+  const std::uint64_t key = event.key;
   if (key == listener_key) return accept_clients();
   if (key == signals_key) return on_signal();
   if (key == stdin_key) return on_stdin();
   Connection* connection = find(key);
   if (connection == nullptr) return;  // closed earlier in this batch
   try {
-    on_client(*connection, event.events);
+    on_client(*connection, event);
   } catch (const std::exception& error) {
     // Nothing one client sends may take the others down with it.
     std::fprintf(stderr, "chatlab-server: dropping session %llu: %s\n",
@@ -143,8 +142,8 @@ void Server::admit(Fd socket) {
   auto connection =
       std::make_unique<Connection>(std::move(socket), session, options_.max_frame_bytes,
                                    eager_write_bytes(options_.max_outbound_bytes));
-  if (!poller_.add(connection->fd(), EPOLLIN, session)) {
-    std::fprintf(stderr, "chatlab-server: epoll_ctl: %s\n", std::strerror(errno));
+  if (!poller_.add(connection->fd(), interest_read, session)) {
+    std::fprintf(stderr, "chatlab-server: cannot watch a client: %s\n", std::strerror(errno));
     return;
   }
   connections_.emplace(session, std::move(connection));
@@ -152,9 +151,16 @@ void Server::admit(Fd socket) {
 }
 
 void Server::watch_stdin() {
-  // epoll refuses regular files and /dev/null (EPERM) and a closed stdin
-  // (EBADF): each of those is at end of file already.
-  if (!poller_.add(STDIN_FILENO, EPOLLIN, stdin_key)) stopping_ = true;
+  // epoll refuses regular files and /dev/null (EPERM) and both pollers a
+  // closed stdin (EBADF): each of those is at end of file already. poll(2)
+  // takes files and reports them readable, so their read finds the end.
+  if (poller_.add(STDIN_FILENO, interest_read, stdin_key)) return;
+  if (errno == EPERM || errno == EBADF) {
+    stopping_ = true;
+    return;
+  }
+  std::fprintf(stderr, "chatlab-server: cannot watch stdin (%s); --exit-on-stdin-eof ignored\n",
+               std::strerror(errno));
 }
 
 void Server::on_stdin() {
@@ -166,10 +172,7 @@ void Server::on_stdin() {
 }
 
 void Server::on_signal() {
-  signalfd_siginfo info{};
-  if (::read(signals_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-    stopping_ = true;
-  }
+  if (take_stop_signal(signals_.get())) stopping_ = true;
 }
 
 int Server::next_timeout_ms() const {
@@ -191,7 +194,7 @@ void Server::expire_deadlines() {
   const Clock::time_point now = Clock::now();
   if (accept_paused_ && accept_resume_ <= now) {
     accept_paused_ = false;
-    poller_.add(listener_.get(), EPOLLIN, listener_key);
+    poller_.add(listener_.get(), interest_read, listener_key);
   }
   std::vector<SessionId> expired;
   const auto gone = std::remove_if(closing_.begin(), closing_.end(), [&](SessionId session) {

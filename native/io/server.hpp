@@ -1,7 +1,5 @@
 #pragma once
-/// The chat server's event loop: one thread, epoll, and one Room that decides everything.
-
-#include <sys/epoll.h>
+/// The chat server's event loop: one thread, one Poller, and one Room that decides everything.
 
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +48,7 @@ class Server {
  private:
   // Event sources (server.cpp).
   int wait_for_events();
-  void dispatch(const epoll_event& event);
+  void dispatch(const ReadyEvent& event);
   void accept_clients();
   void shed_client();
   void admit(Fd socket);
@@ -61,7 +59,7 @@ class Server {
   void expire_deadlines();
 
   // Traffic between connections and the room (traffic.cpp).
-  void on_client(Connection& connection, std::uint32_t events);
+  void on_client(Connection& connection, const ReadyEvent& event);
   void on_readable(Connection& connection);
   void on_peer_eof(Connection& connection);
   void handle_input(Connection& connection, std::string_view data);
@@ -78,7 +76,7 @@ class Server {
   ServerOptions options_;  ///< the limits, as given
   Room room_;              ///< all protocol decisions
   Poller poller_;          ///< the one place the loop waits
-  Fd signals_;             ///< signalfd for SIGTERM and SIGINT
+  Fd signals_;             ///< readable when SIGTERM or SIGINT arrives
   Fd listener_;            ///< the listening socket
   Fd spare_;               ///< a reserved fd, given up to shed a client on EMFILE
   std::string endpoint_;   ///< "host:port" for the READY line
@@ -90,7 +88,7 @@ class Server {
   SessionId next_session_ = 1;         ///< ids are never reused, so stale events resolve to nothing
   bool heap_dirty_ = false;            ///< an outbox grew large since memory was last released
   bool stopping_ = false;              ///< a stop signal or stdin EOF arrived
-  bool accept_paused_ = false;         ///< the listener is out of epoll after EMFILE
+  bool accept_paused_ = false;         ///< the listener is out of the poller after EMFILE
   Clock::time_point accept_resume_{};  ///< when a paused listener comes back
 };
 

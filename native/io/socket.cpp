@@ -1,11 +1,21 @@
 #include "io/socket.hpp"
 
 #include <arpa/inet.h>
-#include <linux/sockios.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
+
+// socket() and accept4() that set O_NONBLOCK and FD_CLOEXEC themselves; the
+// portable build takes the fcntl() path on Linux too, so CI exercises it.
+#if defined(__linux__) && !defined(CHATLAB_PORTABLE_IO)
+#define CHATLAB_SOCKET_FLAGS 1
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -19,6 +29,31 @@ namespace {
 }
 
 bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+#ifdef MSG_NOSIGNAL
+constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
+#else
+constexpr int no_sigpipe_flag = 0;  // SO_NOSIGPIPE, set on the socket, does it
+#endif
+
+#ifndef CHATLAB_SOCKET_FLAGS
+/// For systems whose socket() and accept() take no flags (macOS). A fork and
+/// exec on another thread in between could inherit the fd: as far as they go.
+bool make_nonblocking_cloexec(int fd) noexcept {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags != -1 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 &&
+         ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+}
+#endif
+
+void refuse_sigpipe(int fd) noexcept {
+#ifdef SO_NOSIGPIPE
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#else
+  (void)fd;
+#endif
+}
 
 }  // namespace
 
@@ -47,9 +82,20 @@ std::optional<Address> parse_address(const std::string& host, std::uint16_t port
   return std::nullopt;
 }
 
+Fd open_stream_socket(int family) {
+#ifdef CHATLAB_SOCKET_FLAGS
+  Fd socket(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!socket) throw_errno("socket");
+#else
+  Fd socket(::socket(family, SOCK_STREAM, 0));
+  if (!socket || !make_nonblocking_cloexec(socket.get())) throw_errno("socket");
+#endif
+  refuse_sigpipe(socket.get());
+  return socket;
+}
+
 Fd listen_on(const Address& address) {
-  Fd listener(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!listener) throw_errno("socket");
+  Fd listener = open_stream_socket(address.storage.ss_family);
   // A restarted server must not wait for the old one's TIME_WAIT; this never
   // lets two live listeners share a port on Linux.
   const int on = 1;
@@ -63,7 +109,19 @@ Fd listen_on(const Address& address) {
 }
 
 Fd accept_client(int listener) noexcept {
+#ifdef CHATLAB_SOCKET_FLAGS
   return Fd(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+#else
+  Fd client(::accept(listener, nullptr, nullptr));
+  if (client && !make_nonblocking_cloexec(client.get())) {
+    const int error = errno;
+    client.reset();
+    errno = error;  // the caller reads errno when nothing was accepted
+    return client;
+  }
+  refuse_sigpipe(client.get());
+  return client;
+#endif
 }
 
 std::string local_endpoint(int fd) {
@@ -98,7 +156,7 @@ IoStatus receive_some(int fd, char* buffer, std::size_t size, std::size_t& got) 
 
 IoStatus send_some(int fd, const char* data, std::size_t size, std::size_t& sent) {
   for (;;) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd, data, size, no_sigpipe_flag);
     if (n >= 0) {
       sent = static_cast<std::size_t>(n);
       return IoStatus::ok;
@@ -115,7 +173,14 @@ void set_no_delay(int fd) noexcept {
 
 std::size_t unsent_bytes(int fd) noexcept {
   int queued = 0;
+#if defined(SIOCOUTQ)
   if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+#elif defined(SO_NWRITE)
+  socklen_t length = sizeof queued;
+  if (::getsockopt(fd, SOL_SOCKET, SO_NWRITE, &queued, &length) != 0 || queued < 0) return 0;
+#else
+  (void)fd;
+#endif
   return static_cast<std::size_t>(queued);
 }
 

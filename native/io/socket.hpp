@@ -43,6 +43,10 @@ struct Address {
 /// nothing when `host` is neither, since the server never resolves names.
 std::optional<Address> parse_address(const std::string& host, std::uint16_t port);
 
+/// A non-blocking, close-on-exec TCP socket of `family` that never raises
+/// SIGPIPE where the system can say so per socket; throws std::system_error.
+Fd open_stream_socket(int family);
+
 /// A non-blocking listening socket; throws std::system_error naming the step that failed.
 Fd listen_on(const Address& address);
 
@@ -55,7 +59,7 @@ std::string local_endpoint(int fd);
 /// Outcome of one non-blocking socket call.
 enum class IoStatus {
   ok,       ///< some bytes moved
-  blocked,  ///< EAGAIN: try again when epoll says so
+  blocked,  ///< EAGAIN: try again when the Poller says so
   eof,      ///< the peer shut down its sending side
   failed,   ///< reset or any other error: the connection is gone
 };
@@ -69,7 +73,8 @@ IoStatus send_some(int fd, const char* data, std::size_t size, std::size_t& sent
 /// Disables Nagle: every frame is a complete message, so waiting for more only adds latency.
 void set_no_delay(int fd) noexcept;
 
-/// Bytes the kernel still holds in the send queue of `fd` (SIOCOUTQ), 0 if unknown.
+/// Bytes the kernel still holds in the send queue of `fd` (Linux SIOCOUTQ,
+/// macOS SO_NWRITE), 0 where the system cannot tell.
 std::size_t unsent_bytes(int fd) noexcept;
 
 }  // namespace chatlab::io

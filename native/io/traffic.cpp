@@ -22,13 +22,11 @@ Connection* Server::find(SessionId session) {
   return found == connections_.end() ? nullptr : found->second.get();
 }
 
-void Server::on_client(Connection& connection, std::uint32_t events) {
+void Server::on_client(Connection& connection, const ReadyEvent& event) {
   const SessionId session = connection.session();
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) on_readable(connection);
+  if (event.readable) on_readable(connection);
   Connection* still_here = find(session);
-  if (still_here != nullptr && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
-    schedule(*still_here);
-  }
+  if (still_here != nullptr && event.writable) schedule(*still_here);
 }
 
 void Server::on_readable(Connection& connection) {
@@ -131,16 +129,17 @@ void Server::flush(Connection& connection) {
 }
 
 void Server::update_interest(Connection& connection) {
-  std::uint32_t events = 0;
-  if (connection.interest_changed(events)) {
-    poller_.modify(connection.fd(), events, connection.session());
+  std::uint32_t interest = interest_none;
+  if (connection.interest_changed(interest)) {
+    poller_.modify(connection.fd(), interest, connection.session());
   }
 }
 
 void Server::drop(SessionId session) {
   const auto found = connections_.find(session);
   if (found == connections_.end()) return;
-  connections_.erase(found);  // close() also takes the socket out of epoll
+  poller_.remove(found->second->fd());  // before close(): poll(2) would watch a closed fd
+  connections_.erase(found);
   deliver(room_.leave(session));
 }
 

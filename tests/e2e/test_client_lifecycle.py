@@ -64,6 +64,7 @@ def test_the_server_closing_first_ends_the_device(chatlab_server_factory, bound_
     assert device.close_reason == "closed by the server"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
 def test_a_thousand_connects_and_disconnects_under_traffic_leave_no_thread(
     server_process, bound_device, chatter
 ):

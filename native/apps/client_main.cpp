@@ -13,10 +13,9 @@
 #include <cstdlib>
 #include <exception>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <string_view>
 
+#include "apps/command_line.hpp"
 #include "core/codec.hpp"
 #include "io/client.hpp"
 #include "io/socket.hpp"
@@ -35,9 +34,7 @@ constexpr std::chrono::milliseconds connect_timeout{5000};
 constexpr int final_sync_timeout_ms = 5000;
 constexpr const char* final_sync_id = "chatlab-client-eof";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using chatlab::apps::UsageError;
 
 struct CommandLine {
   std::string host = "127.0.0.1";     ///< an IP literal or "localhost"
@@ -46,13 +43,9 @@ struct CommandLine {
 };
 
 std::uint16_t parse_port(const std::string& text) {
-  const bool digits = !text.empty() && text.size() <= 5 &&
-                      text.find_first_not_of("0123456789") == std::string::npos;
-  const unsigned long value = digits ? std::strtoul(text.c_str(), nullptr, 10) : 0;
-  if (!digits || value < 1 || value > 65535) {
-    throw UsageError("a port is a number from 1 to 65535, not '" + text + "'");
-  }
-  return static_cast<std::uint16_t>(value);
+  const auto value = chatlab::apps::parse_number(text, 1, 65535);
+  if (!value) throw UsageError("a port is a number from 1 to 65535, not '" + text + "'");
+  return static_cast<std::uint16_t>(*value);
 }
 
 /// "127.0.0.1:4000" or "[::1]:4000".
@@ -69,25 +62,15 @@ void parse_endpoint(const std::string& text, CommandLine& line) {
 
 CommandLine parse(int argc, char** argv) {
   CommandLine line;
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    std::optional<std::string> value;
-    if (const auto equals = name.find('='); name.rfind("--", 0) == 0 && equals != name.npos) {
-      value = name.substr(equals + 1);
-      name.resize(equals);
-    }
+  chatlab::apps::Arguments arguments(argc, argv);
+  while (arguments.next()) {
+    const std::string& name = arguments.name();
     if (name == "--help" || name == "-h") {
       line.help = true;
-    } else if (name == "--host" || name == "--port") {
-      if (!value) {
-        if (i + 1 >= argc) throw UsageError("missing value for " + name);
-        value = argv[++i];
-      }
-      if (name == "--host") {
-        line.host = *value;
-      } else {
-        line.port = parse_port(*value);
-      }
+    } else if (name == "--host") {
+      line.host = arguments.value();
+    } else if (name == "--port") {
+      line.port = parse_port(arguments.value());
     } else if (name.rfind("-", 0) != 0) {
       parse_endpoint(name, line);
     } else {
@@ -234,15 +217,12 @@ int run(const CommandLine& line) {
 
 int main(int argc, char** argv) {
   CommandLine line;
-  try {
+  const auto parsed = [&] {
     line = parse(argc, argv);
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "chatlab-client: %s\n%s", error.what(), usage);
-    return 2;
-  }
-  if (line.help) {
-    std::fputs(usage, stdout);
-    return 0;
+    return line.help;
+  };
+  if (const auto status = chatlab::apps::exit_after_parsing("chatlab-client", usage, parsed)) {
+    return *status;
   }
   return run(line);
 }

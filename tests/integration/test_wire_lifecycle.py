@@ -74,6 +74,7 @@ def test_the_roster_keeps_connection_order_through_renames_and_leaves(
 ) -> None:
     a, b, c = members(new_client, 3)
     c.send_text("/name aaa")  # would sort first; the roster keeps connection order
+    assert c.sync() == [roster("guest-1", "guest-2", "aaa")]  # handled before a's sync
     assert a.sync() == [roster("guest-1", "guest-2", "aaa")]
     a.send_text("/name zzz")
     assert a.sync() == [roster("zzz", "guest-2", "aaa")]

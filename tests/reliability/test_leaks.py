@@ -167,8 +167,9 @@ SUITE = {
             bob.on_message(seen.append)
             alice.send("/name alice")
             assert bob.wait_for(lambda m: m.type == "roster" and "alice" in m.users)
-            new_client().send_text("hello")
-            alice.sync(); bob.sync()
+            talker = new_client()
+            talker.send_text("hello")
+            talker.sync(); alice.sync(); bob.sync()  # the sender first: "hello" was handled
             assert any(m.type == "chat" and m.text == "hello" for m in seen)
 
         def test_a_device_that_disconnects_from_its_own_callback(bound_device, new_client):

@@ -34,7 +34,8 @@ Theory of operation:
   device sends is queued, and the server answers each one, in order, with
   a ``bad_name`` or ``name_taken`` error (dropped from the queue) or a
   roster that holds NEW and no longer the old name (NEW becomes the name;
-  renaming to the current name completes on the next roster).
+  renaming to the current name completes on the next roster). The rules
+  live in ``pytest_chatlab.naming``, which the report uses too.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ import json
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -54,11 +54,10 @@ from typing import Literal
 from ._native import Client, Message
 from .errors import ProtocolError
 from .mock import ConnectionClosedError
+from .naming import NameFollower
 
 __all__ = ["Device", "DeviceEvent"]
 
-_WELCOME = "welcome, "
-_RENAME_REFUSALS = ("bad_name", "name_taken")
 _sync_ids = itertools.count(1)
 
 Callback = Callable[[Message], object]
@@ -106,8 +105,7 @@ class Device:
         self._own_syncs: set[str] = set()
         self._answers: dict[str, int] = {}  # sync id -> len(messages) when it was answered
         self._sync_mark = 0
-        self._name: str | None = None
-        self._renames: deque[str] = deque()
+        self._names: NameFollower[None] = NameFollower()
         self._ended: str | None = None
         self._started = time.monotonic()
         self.label = label if label is not None else "device"
@@ -144,10 +142,7 @@ class Device:
         Raises ``ConnectionClosedError`` if the connection is over.
         """
         with self._cond:
-            if message.type == "chat" and message.text is not None:
-                command, _, rest = message.text.partition(" ")
-                if command == "/name":
-                    self._renames.append(rest.lstrip(" "))
+            self._names.sent(message)
             self._log.append(DeviceEvent("sent", time.monotonic(), message))
         if not self._client.send(message):
             raise ConnectionClosedError(f"{self.label}: cannot send, {self._why_over()}")
@@ -240,7 +235,7 @@ class Device:
         """The name the server knows this device by (see the module's doc); None before the
         welcome."""
         with self._cond:
-            return self._name
+            return self._names.name
 
     @property
     def connected(self) -> bool:
@@ -309,7 +304,7 @@ class Device:
         with self._cond:
             state = self._ended or "connected"
             where = f"{self.local_endpoint} -> {host}:{port}"
-            lines = [f"{self.label} ({where}, name {self._name}, {state}):"]
+            lines = [f"{self.label} ({where}, name {self._names.name}, {state}):"]
             events = self._log if last is None else self._log[max(0, len(self._log) - last) :]
             if len(events) < len(self._log):
                 lines.append(f"  ... {len(self._log) - len(events)} earlier events")
@@ -331,7 +326,7 @@ class Device:
                 return
             self._messages.append(message)
             self._log.append(DeviceEvent("recv", time.monotonic(), message))
-            self._follow_name(message)
+            self._names.received(message)
             self._cond.notify_all()
             callbacks = tuple(self._callbacks)
         for callback in callbacks:
@@ -352,20 +347,6 @@ class Device:
                 self._ended = reason
                 self._log.append(DeviceEvent("eof", time.monotonic(), reason))
             self._cond.notify_all()
-
-    def _follow_name(self, message: Message) -> None:
-        """Updates the name from what the server said (the lock is held)."""
-        if message.type == "notice" and message.sender == "server" and self._name is None:
-            if message.text is not None and message.text.startswith(_WELCOME):
-                self._name = message.text[len(_WELCOME) :]
-        elif message.type == "error" and message.code in _RENAME_REFUSALS and self._renames:
-            self._renames.popleft()
-        elif message.type == "roster" and message.users is not None and self._renames:
-            wanted = self._renames[0]
-            if wanted == self._name or (
-                wanted in message.users and self._name not in message.users
-            ):
-                self._name = self._renames.popleft()
 
     def _refuse_on_receive_thread(self, call: str) -> None:
         # What a wait waits for is delivered by this very thread: it would

@@ -14,16 +14,23 @@ line a participant sent, which participants received it. Nothing here opens
 a socket, reads a clock or writes anywhere: the same timeline always gives
 the same report, so the tests build timelines by hand.
 
-How a received chat is matched to the line that produced it: a participant
-is known on the wire by its participant name, so a script names each one
-first (``("alice", "/name alice")``, as the article's scenario does; a
-participant that keeps its guest name is an outsider to the matrix). The
-k-th copy of text T from sender S
-that participant R receives is S's k-th send of T, because frames from one
-connection reach one recipient in order. A copy that has no such send, or
-that arrived before the send it would match, is not a delivery: it is listed
-in ``Report.unmatched`` (an outsider's chat, or one that only claims a
-participant's name).
+How a received chat is matched to the line that produced it: the server
+stamps a copy with the sender's wire name, which need not be its participant
+name (a participant may keep its ``guest-N`` or take another name). So the
+report follows each participant's wire name over its own entries with
+``naming.NameFollower``, starting from its welcome notice (else from the
+participant name), and gives each chat line it sent the name the server used
+when it handled the line: the name confirmed when the line was sent, or, if
+renames were still pending then, the last of those that took effect (the
+server handles a connection's frames in order). The k-th copy of text T from
+wire name S that participant R receives is the k-th line T that a participant
+other than R sent under S, because frames reach one recipient in the order
+the server produced them (and a name passes to another connection only
+after its holder gave it up). A copy with no such line, or that arrived
+before the line it would match, is not a delivery: it is listed in
+``Report.unmatched`` (a chat from a connection that is no participant, or
+one that only claims a participant's name). Deliveries and the table name
+participants, whatever their wire names.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._native import Message
+from .naming import NameFollower
 
 __all__ = ["COLUMNS", "Delivery", "Entry", "ParticipantStats", "Report", "format_timeline"]
 
@@ -102,6 +110,29 @@ class Delivery:
         return {"sender": self.sender, "text": self.text, "recipients": list(self.recipients)}
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A chat line sent, with its sender's name when it was sent."""
+
+    entry: Entry
+    index: int  # of the entry in the sorted timeline
+    name: str | None  # confirmed when it was sent
+    pending: tuple[tuple[str, int | None], ...]  # renames sent before it, not yet answered
+
+    @property
+    def sender(self) -> str:
+        return self.entry.participant
+
+    @property
+    def text(self) -> str:
+        return str(self.entry.message.text)
+
+    def wire_name(self, renamed: set[int]) -> str | None:
+        """The name the server used for it: the last pending rename that took effect."""
+        done = [new for new, token in self.pending if token in renamed]
+        return done[-1] if done else self.name
+
+
 def _frame(message: Message) -> str:
     return json.dumps(message.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -163,30 +194,46 @@ class Report:
 
         # Per participant: "sent", "recv", and "recv:<type>" for each received type.
         counts: dict[str, dict[str, int]] = {name: defaultdict(int) for name in order}
-        sent_lines: dict[tuple[str, str], list[int]] = defaultdict(list)
-        lines: list[tuple[str, str, float]] = []
-        received: dict[int, set[str]] = defaultdict(set)
-        cursor: dict[tuple[str, str, str], int] = defaultdict(int)
-        unmatched: list[Entry] = []
+        # Tokens are indexes into entries: a rename's is that of its "/name" entry.
+        followers = {name: NameFollower[int](name) for name in order}
+        renamed: set[int] = set()  # the renames that took effect
+        lines: list[_Line] = []
+        copies: list[int] = []  # the received chat frames
 
-        for entry in entries:
+        # First pass: counts, names, and each chat line with what its wire name needs.
+        for index, entry in enumerate(entries):
             row, message = counts[entry.participant], entry.message
+            follower = followers[entry.participant]
             row[entry.direction] += 1
             if entry.direction == "sent":
                 if _is_chat_line(message):
-                    sent_lines[(entry.participant, str(message.text))].append(len(lines))
-                    lines.append((entry.participant, str(message.text), entry.time))
+                    lines.append(_Line(entry, index, follower.name, follower.pending))
+                follower.sent(message, token=index)
                 continue
             row[f"recv:{message.type}"] += 1
-            if message.type != "chat":
-                continue
-            key = (str(message.sender), str(message.text))
-            sends = sent_lines.get(key, [])  # only the sends that precede this copy
-            slot = (entry.participant, *key)
+            took_effect = follower.received(message)
+            if took_effect is not None:
+                renamed.add(took_effect)
+            if message.type == "chat":
+                copies.append(index)
+
+        # Second pass: the k-th copy of T from S at R is the k-th line T others sent under S.
+        sent_lines: dict[tuple[str | None, str], list[_Line]] = defaultdict(list)
+        for line in lines:
+            sent_lines[(line.wire_name(renamed), line.text)].append(line)
+        received: dict[int, set[str]] = defaultdict(set)  # by the line's index
+        cursor: dict[tuple[str, str | None, str], int] = defaultdict(int)
+        unmatched: list[Entry] = []
+        for index in copies:
+            entry = entries[index]
+            key = (entry.message.sender, str(entry.message.text))
+            sends, slot = sent_lines.get(key, []), (entry.participant, *key)
             position = cursor[slot]
-            if position < len(sends):
-                cursor[slot] += 1
-                received[sends[position]].add(entry.participant)
+            while position < len(sends) and sends[position].sender == entry.participant:
+                position += 1  # a line never comes back to its sender
+            if position < len(sends) and sends[position].index < index:
+                cursor[slot] = position + 1
+                received[sends[position].index].add(entry.participant)
             else:
                 unmatched.append(entry)
 
@@ -195,8 +242,13 @@ class Report:
             for name, row in counts.items()
         ]
         deliveries = [
-            Delivery(sender, text, [n for n in order if n in received[index]], sent_at)
-            for index, (sender, text, sent_at) in enumerate(lines)
+            Delivery(
+                line.sender,
+                line.text,
+                [n for n in order if n in received[line.index]],
+                line.entry.time,
+            )
+            for line in lines
         ]
         if elapsed is None:
             elapsed = entries[-1].time - entries[0].time if entries else 0.0

@@ -144,6 +144,140 @@ def test_a_chat_no_participant_sent_is_unmatched_not_a_delivery():
     }
 
 
+# -- wire names: a participant need not be known by its participant name ------
+
+
+def welcome(tl: Timeline, who: str, guest: str) -> None:
+    tl.recv(who, type="notice", sender="server", text=f"welcome, {guest}")
+
+
+def test_a_participant_that_keeps_its_guest_name_is_matched_by_it():
+    tl = Timeline()
+    welcome(tl, "alice", "guest-1")
+    welcome(tl, "bob", "guest-2")
+    tl.sent("bob", "hello")
+    tl.recv("alice", type="chat", sender="guest-2", text="hello")
+    tl.recv("alice", type="chat", sender="bob", text="hello")  # bob is not bob's wire name
+
+    report = Report.from_timeline(tl.entries, participants=["alice", "bob"])
+
+    assert report.delivery_of("hello") == Delivery("bob", "hello", ["alice"], 0)
+    assert [e.message.sender for e in report.unmatched] == ["bob"]
+    assert '         bob  "hello"  ->  alice' in report.render()
+    assert [row.name for row in report.participants] == ["alice", "bob"]
+
+
+def test_renames_and_a_refused_one_change_the_name_lines_are_matched_by():
+    tl = Timeline()
+    welcome(tl, "alice", "guest-1")
+    welcome(tl, "bob", "guest-2")
+    welcome(tl, "carol", "guest-3")
+    tl.sent("carol", "/name bobby")
+    roster(tl, PEOPLE, ["guest-1", "guest-2", "bobby"])
+    tl.sent("bob", "/name robert")
+    roster(tl, PEOPLE, ["guest-1", "robert", "bobby"])
+    tl.sent("bob", "hi")
+    tl.recv("alice", type="chat", sender="robert", text="hi")  # carol misses this one
+    tl.sent("bob", "/name bobby")
+    tl.recv("bob", type="error", code="name_taken", text="bobby is taken")
+    tl.sent("bob", "/name bob")
+    roster(tl, PEOPLE, ["guest-1", "bob", "bobby"])
+    tl.sent("bob", "hi")
+    for who in ["alice", "carol"]:
+        tl.recv(who, type="chat", sender="bob", text="hi")
+    tl.sent("carol", "hi")
+    tl.recv("alice", type="chat", sender="bobby", text="hi")
+
+    report = Report.from_timeline(tl.entries, participants=PEOPLE)
+
+    # carol's only copy from "bob" is bob's second line, not his first
+    assert report.deliveries_of("hi") == [
+        Delivery("bob", "hi", ["alice"], 0),
+        Delivery("bob", "hi", ["alice", "carol"], 0),
+        Delivery("carol", "hi", ["alice"], 0),
+    ]
+    assert report.unmatched == []
+
+
+def test_a_line_sent_while_a_rename_is_pending_goes_by_the_new_name():
+    tl = Timeline()
+    welcome(tl, "alice", "guest-1")
+    welcome(tl, "bob", "guest-2")
+    tl.sent("bob", "/name bob")
+    tl.sent("bob", "quick")  # before the server's answer to the rename
+    roster(tl, ["alice", "bob"], ["guest-1", "bob"])
+    tl.recv("alice", type="chat", sender="bob", text="quick")
+
+    report = Report.from_timeline(tl.entries, participants=["alice", "bob"])
+
+    assert report.delivery_of("quick").recipients == ["alice"]
+    assert report.unmatched == []
+
+
+def test_of_several_pending_renames_the_last_that_took_effect_names_the_line():
+    tl = Timeline()
+    welcome(tl, "alice", "guest-1")
+    welcome(tl, "bob", "guest-2")
+    tl.sent("alice", "/name alice")
+    roster(tl, ["alice", "bob"], ["alice", "guest-2"])
+    tl.sent("bob", "/name bobby")
+    tl.sent("bob", "/name alice")  # taken
+    tl.sent("bob", "/name not valid")
+    tl.sent("bob", "now?")
+    roster(tl, ["alice", "bob"], ["alice", "bobby"])
+    tl.recv("bob", type="error", code="name_taken", text="alice is taken")
+    tl.recv("bob", type="error", code="bad_name", text="invalid name")
+    tl.recv("alice", type="chat", sender="bobby", text="now?")
+
+    report = Report.from_timeline(tl.entries, participants=["alice", "bob"])
+
+    assert report.delivery_of("now?").recipients == ["alice"]
+    assert report.unmatched == []
+
+
+def test_a_name_one_participant_gave_up_matches_the_next_holders_lines():
+    tl = Timeline()
+    for who, guest in zip(PEOPLE, ["guest-1", "guest-2", "guest-3"], strict=True):
+        welcome(tl, who, guest)
+    tl.sent("alice", "/name x")
+    roster(tl, PEOPLE, ["x", "guest-2", "guest-3"])
+    tl.sent("alice", "hi")
+    for who in ["bob", "carol"]:
+        tl.recv(who, type="chat", sender="x", text="hi")
+    tl.sent("alice", "/name alice")
+    roster(tl, PEOPLE, ["alice", "guest-2", "guest-3"])
+    tl.sent("bob", "/name x")
+    roster(tl, PEOPLE, ["alice", "x", "guest-3"])
+    tl.sent("bob", "hi")
+    for who in ["alice", "carol"]:
+        tl.recv(who, type="chat", sender="x", text="hi")
+
+    report = Report.from_timeline(tl.entries, participants=PEOPLE)
+
+    # alice's first copy from "x" is bob's line: her own never comes back to her
+    assert [d.to_dict() for d in report.deliveries_of("hi")] == [
+        {"sender": "alice", "text": "hi", "recipients": ["bob", "carol"]},
+        {"sender": "bob", "text": "hi", "recipients": ["alice", "carol"]},
+    ]
+    assert report.unmatched == []
+
+
+def test_without_a_welcome_the_participant_name_is_the_wire_name():
+    tl = Timeline()
+    tl.sent("alice", "/name ally")
+    tl.sent("alice", "before")  # the rename is pending: "ally" once it takes effect
+    roster(tl, ["alice", "bob"], ["ally"])
+    tl.sent("alice", "after")
+    for text in ["before", "after"]:
+        tl.recv("bob", type="chat", sender="ally", text=text)
+
+    report = Report.from_timeline(tl.entries, participants=["alice", "bob"])
+
+    assert report.delivery_of("before").recipients == ["bob"]
+    assert report.delivery_of("after").recipients == ["bob"]
+    assert report.unmatched == []
+
+
 def test_a_line_nobody_received_renders_as_nobody():
     tl = Timeline()
     tl.sent("alice", "anyone?")

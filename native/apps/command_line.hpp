@@ -3,6 +3,7 @@
 /// `--name value` and `--name=value`, numbers, and the exit statuses.
 
 #include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -64,6 +65,18 @@ inline std::optional<std::size_t> parse_number(const std::string& text, std::siz
   const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
   if (errno == ERANGE || value < low || value > high) return {};
   return static_cast<std::size_t>(value);
+}
+
+/// A finite decimal number from `low` to `high` ("2", "-0.5", "1e3"); nothing
+/// otherwise: strtod alone would skip spaces, stop at junk, take "nan" and hex.
+inline std::optional<double> parse_real(const std::string& text, double low, double high) {
+  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos) return {};
+  errno = 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(value)) return {};
+  if (value < low || value > high) return {};
+  return value;
 }
 
 /// Runs `parse`, which returns true when --help was asked for. Returns the

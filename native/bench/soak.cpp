@@ -21,9 +21,6 @@
 // closed, and the slow reader (if any) was dropped; 1 otherwise; 2 on bad
 // arguments or when the clients cannot all connect.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -38,8 +35,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <random>
 #include <string>
@@ -47,13 +44,20 @@
 #include <utility>
 #include <vector>
 
+#include "apps/command_line.hpp"
 #include "bench/connect.hpp"
+#include "bench/json_writer.hpp"
+#include "bench/latency.hpp"
+#include "bench/options.hpp"
 #include "core/codec.hpp"
 #include "core/framer.hpp"
 
 namespace {
 
-using Nanos = std::int64_t;
+using chatlab::apps::UsageError;
+using chatlab::bench::Json;
+using chatlab::bench::Latency;
+using chatlab::bench::Nanos;
 
 constexpr const char* usage =
     "usage: chatlab-soak --connect HOST:PORT [--clients 500] [--duration 60] [--rate 1]\n"
@@ -62,8 +66,7 @@ constexpr const char* usage =
     "                    [--hold 0]\n";
 
 struct Options {
-  std::string host = "127.0.0.1";      ///< where chatlab-server listens
-  int port = 0;                        ///< required
+  chatlab::bench::Endpoint server;     ///< where chatlab-server listens; required
   std::size_t clients = 500;           ///< members that chat
   double duration_s = 60;              ///< how long they chat
   double rate = 1;                     ///< chats per second per client, evenly spaced
@@ -76,59 +79,51 @@ struct Options {
   bool hold = false;                   ///< after RESULT, keep every connection until stdin ends
 };
 
+/// A run that cannot start (the clients cannot all connect): exit status 2.
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "chatlab-soak: %s\n", what.c_str());
   std::exit(2);
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string name = argv[i];
-    if (name == "--help") {
-      std::fputs(usage, stdout);
-      std::exit(0);
+/// Reads one of the soak's own options into `o`: false for a name it does
+/// not know, a UsageError for a value that is missing or out of its range.
+bool read_option(Options& o, const std::string& name, chatlab::apps::Arguments& arguments) {
+  using chatlab::bench::count_option;
+  using chatlab::bench::Low;
+  using chatlab::bench::real_option;
+  constexpr double hour = 3600;  // the longest any of the times may be
+  if (name == "--clients") {
+    o.clients = count_option(name, arguments.value(), 2, 100000);
+  } else if (name == "--duration") {
+    o.duration_s = real_option(name, arguments.value(), 0, hour, Low::open);
+  } else if (name == "--rate") {
+    o.rate = real_option(name, arguments.value(), 0, 1000, Low::open);
+  } else if (name == "--text-bytes") {
+    o.text_bytes = count_option(name, arguments.value(), 40, 4096);
+  } else if (name == "--warmup") {
+    o.warmup_s = real_option(name, arguments.value(), 0, hour);
+  } else if (name == "--slow-at") {
+    // Any negative number means no slow reader, as -1 does.
+    const std::string value = arguments.value();
+    const auto at = chatlab::apps::parse_real(value, -std::numeric_limits<double>::max(), hour);
+    if (!at) {
+      throw UsageError(name + " takes a number up to 3600 (negative: none), not '" + value + "'");
     }
-    if (i + 1 >= argc) fail("missing value for " + name + "\n" + usage);
-    const std::string value = argv[++i];
-    const char* v = value.c_str();
-    if (name == "--connect") {
-      const auto colon = value.rfind(':');
-      if (colon == std::string::npos) fail("--connect takes HOST:PORT");
-      o.host = value.substr(0, colon);
-      if (o.host.size() > 1 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
-      o.port = std::atoi(v + colon + 1);
-    } else if (name == "--clients") {
-      o.clients = std::strtoull(v, nullptr, 10);
-    } else if (name == "--duration") {
-      o.duration_s = std::atof(v);
-    } else if (name == "--rate") {
-      o.rate = std::atof(v);
-    } else if (name == "--text-bytes") {
-      o.text_bytes = std::strtoull(v, nullptr, 10);
-    } else if (name == "--warmup") {
-      o.warmup_s = std::atof(v);
-    } else if (name == "--slow-at") {
-      o.slow_at_s = std::atof(v);
-    } else if (name == "--max-outbound-bytes") {
-      o.max_outbound = std::strtoull(v, nullptr, 10);
-    } else if (name == "--drain-timeout") {
-      o.drain_timeout_s = std::atof(v);
-    } else if (name == "--seed") {
-      o.seed = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
-    } else if (name == "--hold") {
-      o.hold = std::atoi(v) != 0;
-    } else {
-      fail("unknown option " + name + "\n" + usage);
-    }
+    o.slow_at_s = *at;
+  } else if (name == "--max-outbound-bytes") {
+    // The server takes any size; past 1 TiB the cap estimate's sums could wrap.
+    o.max_outbound = count_option(name, arguments.value(), 1, std::size_t{1} << 40);
+  } else if (name == "--drain-timeout") {
+    o.drain_timeout_s = real_option(name, arguments.value(), 0, hour);
+  } else if (name == "--seed") {
+    o.seed = static_cast<unsigned>(
+        count_option(name, arguments.value(), 0, std::numeric_limits<unsigned>::max()));
+  } else if (name == "--hold") {
+    o.hold = count_option(name, arguments.value(), 0, 1) != 0;
+  } else {
+    return false;
   }
-  if (o.port <= 0 || o.port > 65535) fail(std::string("--connect is required\n") + usage);
-  if (o.clients < 2 || o.clients > 100000) fail("--clients is 2 to 100000");
-  if (!(o.rate > 0 && o.rate <= 1000) || !(o.duration_s > 0 && o.duration_s <= 3600)) {
-    fail("--rate is in (0, 1000] and --duration in (0, 3600]");
-  }
-  if (o.text_bytes < 40 || o.text_bytes > 4096) fail("--text-bytes is 40 to 4096");
-  return o;
+  return true;
 }
 
 Nanos now_ns() {
@@ -140,69 +135,11 @@ Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 
 int connect_to(const Options& o) {
   try {
-    return chatlab::bench::connect_tcp(o.host, o.port);
+    return chatlab::bench::connect_tcp(o.server.host, o.server.port);
   } catch (const std::exception& error) {
     fail(error.what());
   }
 }
-
-/// Latencies in 32 buckets per octave of nanoseconds: a quantile is the upper
-/// edge of its bucket, at most 2.2% high. Small enough to keep one a second.
-class Latency {
- public:
-  void add(Nanos ns) {
-    const double v = std::max(static_cast<double>(ns), 1.0);
-    const auto bucket = static_cast<std::size_t>(std::log2(v) * per_octave);
-    ++counts_[std::min(bucket, counts_.size() - 1)];
-    ++count_;
-    max_ = std::max(max_, ns);
-  }
-  double quantile_ms(double p) const {
-    if (count_ == 0) return 0;
-    const auto rank = static_cast<std::uint64_t>(p * static_cast<double>(count_ - 1)) + 1;
-    std::uint64_t seen = 0;
-    std::size_t i = 0;
-    while (i + 1 < counts_.size() && (seen += counts_[i]) < rank) ++i;
-    const double edge = std::exp2(static_cast<double>(i + 1) / per_octave) / 1e6;
-    return std::min(edge, max_ms());
-  }
-  double max_ms() const { return static_cast<double>(max_) / 1e6; }
-  std::uint64_t count() const { return count_; }
-  std::string json() const {
-    char text[160];
-    std::snprintf(text, sizeof text,
-                  R"({"count":%llu,"p50":%.3f,"p99":%.3f,"p999":%.3f,"max":%.3f})",
-                  static_cast<unsigned long long>(count_), quantile_ms(0.5), quantile_ms(0.99),
-                  quantile_ms(0.999), max_ms());
-    return text;
-  }
-
- private:
-  static constexpr int per_octave = 32;
-  std::array<std::uint32_t, 37 * per_octave> counts_{};  ///< up to 2^37 ns, over two minutes
-  std::uint64_t count_ = 0;
-  Nanos max_ = 0;
-};
-
-/// A JSON object written field by field.
-class Json {
- public:
-  Json& field(const char* name, const std::string& raw) {
-    text_ += (text_.size() > 1 ? ",\"" : "\"") + std::string(name) + "\":" + raw;
-    return *this;
-  }
-  Json& number(const char* name, double value) {
-    char figure[32];
-    std::snprintf(figure, sizeof figure, "%.6g", value);
-    return field(name, figure);
-  }
-  Json& count(const char* name, std::uint64_t value) { return field(name, std::to_string(value)); }
-  Json& flag(const char* name, bool value) { return field(name, value ? "true" : "false"); }
-  std::string str() const { return text_ + "}"; }
-
- private:
-  std::string text_ = "{";
-};
 
 /// One client connection.
 struct Peer {
@@ -700,7 +637,11 @@ int Soak::run() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
+  Options options;
+  if (const auto status =
+          chatlab::bench::parse_or_exit("chatlab-soak", usage, argc, argv, options, read_option)) {
+    return *status;
+  }
   rlimit files{};  // C clients need C descriptors
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;

@@ -132,7 +132,9 @@ def pytest_runtest_call(item):
 
 
 def pytest_sessionfinish(session):
-    name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # Not $PYTEST_XDIST_WORKER: an outer xdist run passes its own down to this one.
+    workerinput = getattr(session.config, "workerinput", None)
+    name = workerinput["workerid"] if workerinput else "main"
     running = [pid for pid, start in _servers if _running(pid, start)]
     after = _threads(_settle())
     with open(os.path.join(REPORTS, name + ".json"), "w") as out:

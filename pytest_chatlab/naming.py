@@ -55,6 +55,11 @@ class NameFollower(Generic[T]):
         self._pending: deque[tuple[str, T | None]] = deque()
 
     @property
+    def welcomed(self) -> bool:
+        """Whether the welcome notice has been received (the connection is a member)."""
+        return self._welcomed
+
+    @property
     def pending(self) -> tuple[tuple[str, T | None], ...]:
         """The renames sent and not answered yet, oldest first: ``(NEW, token)``."""
         return tuple(self._pending)

@@ -24,9 +24,12 @@ when it handled the line: the name confirmed when the line was sent, or, if
 renames were still pending then, the last of those that took effect (the
 server handles a connection's frames in order). The k-th copy of text T from
 wire name S that participant R receives is the k-th line T that a participant
-other than R sent under S, because frames reach one recipient in the order
-the server produced them (and a name passes to another connection only
-after its holder gave it up). A copy with no such line, or that arrived
+other than R sent under S after R's welcome, because frames reach one
+recipient in the order the server produced them (and a name passes to
+another connection only after its holder gave it up); so a participant added
+mid-scenario is not credited with lines sent before it joined. (A line sent
+just before R's welcome that the server handled after R's join is matched
+when no later line can be.) A copy with no such line, or that arrived
 before the line it would match, is not a delivery: it is listed in
 ``Report.unmatched`` (a chat from a connection that is no participant, or
 one that only claims a participant's name). Deliveries and the table name
@@ -133,6 +136,56 @@ class _Line:
         return done[-1] if done else self.name
 
 
+def _match_copies(
+    entries: Sequence[Entry],
+    copies: Iterable[int],
+    sent_lines: dict[tuple[str | None, str], list[_Line]],
+    joined: dict[str, int],
+) -> tuple[dict[int, set[str]], list[Entry]]:
+    """Who received each line (by the line's entry index), and the copies of no line."""
+    received: dict[int, set[str]] = defaultdict(set)
+    cursor: dict[tuple[str, str | None, str], int] = defaultdict(int)
+    unmatched: list[Entry] = []
+    for index in copies:
+        entry = entries[index]
+        key = (entry.message.sender, str(entry.message.text))
+        sends, slot = sent_lines.get(key, []), (entry.participant, *key)
+        found = _next_line(
+            sends, cursor[slot], entry.participant, index, joined.get(entry.participant)
+        )
+        if found is None:
+            unmatched.append(entry)
+            continue
+        cursor[slot] = found + 1
+        received[sends[found].index].add(entry.participant)
+    return received, unmatched
+
+
+def _next_line(
+    sends: list[_Line], start: int, recipient: str, copy: int, joined: int | None
+) -> int | None:
+    """The position in ``sends`` of the line the copy at entry ``copy`` is.
+
+    The first line from ``start`` on that another participant sent before the
+    copy arrived, preferring those sent after the recipient's welcome: a line
+    sent before it joined never reaches it, unless the server handled the
+    line after the join after all (a send racing the join: then the only
+    candidate is an earlier one).
+    """
+    earliest: int | None = None
+    for position in range(start, len(sends)):
+        line = sends[position]
+        if line.index > copy:
+            break
+        if line.sender == recipient:  # a line never comes back to its sender
+            continue
+        if joined is None or line.index > joined:
+            return position
+        if earliest is None:
+            earliest = position
+    return earliest
+
+
 def _frame(message: Message) -> str:
     return json.dumps(message.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -199,6 +252,7 @@ class Report:
         renamed: set[int] = set()  # the renames that took effect
         lines: list[_Line] = []
         copies: list[int] = []  # the received chat frames
+        joined: dict[str, int] = {}  # participant -> the index of its welcome
 
         # First pass: counts, names, and each chat line with what its wire name needs.
         for index, entry in enumerate(entries):
@@ -211,31 +265,20 @@ class Report:
                 follower.sent(message, token=index)
                 continue
             row[f"recv:{message.type}"] += 1
+            was_welcomed = follower.welcomed
             took_effect = follower.received(message)
             if took_effect is not None:
                 renamed.add(took_effect)
+            if follower.welcomed and not was_welcomed:
+                joined[entry.participant] = index
             if message.type == "chat":
                 copies.append(index)
 
-        # Second pass: the k-th copy of T from S at R is the k-th line T others sent under S.
+        # Second pass: each copy to the line it is a copy of.
         sent_lines: dict[tuple[str | None, str], list[_Line]] = defaultdict(list)
         for line in lines:
             sent_lines[(line.wire_name(renamed), line.text)].append(line)
-        received: dict[int, set[str]] = defaultdict(set)  # by the line's index
-        cursor: dict[tuple[str, str | None, str], int] = defaultdict(int)
-        unmatched: list[Entry] = []
-        for index in copies:
-            entry = entries[index]
-            key = (entry.message.sender, str(entry.message.text))
-            sends, slot = sent_lines.get(key, []), (entry.participant, *key)
-            position = cursor[slot]
-            while position < len(sends) and sends[position].sender == entry.participant:
-                position += 1  # a line never comes back to its sender
-            if position < len(sends) and sends[position].index < index:
-                cursor[slot] = position + 1
-                received[sends[position].index].add(entry.participant)
-            else:
-                unmatched.append(entry)
+        received, unmatched = _match_copies(entries, copies, sent_lines, joined)
 
         stats = [
             ParticipantStats(name, row["sent"], row["recv"], *(row[f"recv:{c}"] for c in COLUMNS))

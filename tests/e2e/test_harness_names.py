@@ -49,3 +49,11 @@ def test_settling_only_at_the_end_matches_the_same_way(chatlab_server_factory):
         report = harness.run(SCRIPT, settle_each_step=False)
 
     assert_matched(report)
+
+
+def test_a_participant_added_later_is_credited_only_with_later_lines(chatlab_harness):
+    chatlab_harness.run([("alice", "hi"), ("carol", "ok")])
+    report = chatlab_harness.run([("bob", "yo"), ("alice", "hi")])  # bob joins now
+
+    assert [d.recipients for d in report.deliveries_of("hi")] == [["carol"], ["carol", "bob"]]
+    assert report.unmatched == []

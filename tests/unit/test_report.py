@@ -278,6 +278,31 @@ def test_without_a_welcome_the_participant_name_is_the_wire_name():
     assert report.unmatched == []
 
 
+def test_a_participant_that_joins_later_is_not_credited_with_earlier_lines():
+    tl = Timeline()
+    tl.sent("alice", "hi")  # bob is not there yet
+    tl.recv("bob", type="notice", sender="server", text="welcome, bob-guest")
+    tl.sent("alice", "hi")
+    tl.recv("bob", type="chat", sender="alice", text="hi")
+
+    report = Report.from_timeline(tl.entries, participants=["alice", "bob"])
+
+    assert [d.recipients for d in report.deliveries_of("hi")] == [[], ["bob"]]
+    assert report.unmatched == []
+
+
+def test_a_line_that_raced_the_recipients_join_is_still_matched():
+    tl = Timeline()
+    tl.sent("alice", "hi")  # sent before bob's welcome, handled after his join
+    tl.recv("bob", type="notice", sender="server", text="welcome, bob-guest")
+    tl.recv("bob", type="chat", sender="alice", text="hi")
+
+    report = Report.from_timeline(tl.entries, participants=["alice", "bob"])
+
+    assert report.delivery_of("hi").recipients == ["bob"]
+    assert report.unmatched == []
+
+
 def test_a_line_nobody_received_renders_as_nobody():
     tl = Timeline()
     tl.sent("alice", "anyone?")

@@ -7,7 +7,7 @@ C++ compiler and the nlohmann-json headers at hand (to build the generator):
     python tests/bench/soak.py --quick                  # 100 clients, 5 s, a 64 KiB cap
     python tests/bench/soak.py --runs 3                 # medians of three full runs
 
-It builds native/bench/soak.cpp (chatlab-soak) into build/bench, starts the
+It builds native/bench/soak_*.cpp (chatlab-soak) into build/bench, starts the
 server with ``ChatServer`` (the bundled binary unless ``--server`` names
 another) and runs the generator against it: every client sends one chat
 every 1/rate s for the duration, and one more member stops reading at
@@ -20,7 +20,7 @@ prints what the generator measured and the verdict on four limits:
 - the healthy clients' p99 delivery latency for chats sent while the slow
   reader lags at most 50 ms above the p99 for those sent before it stopped;
 - the slow reader dropped at most 2 s after its pending output passed the
-  cap (the generator's estimate, which starts the clock early: see soak.cpp).
+  cap (the generator's estimate, which starts the clock early: see soak_slow.cpp).
 
 Exit status 0 when every run passes every limit.
 """

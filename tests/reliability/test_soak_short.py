@@ -2,7 +2,7 @@
 
 The full soak (500 clients for 60 s, with the RSS and latency limits) is
 ``tests/bench/soak.py``; this bounded run keeps its delivery guarantees in
-every test run. It builds ``native/bench/soak.cpp`` with cmake into
+every test run. It builds ``native/bench/soak_*.cpp`` with cmake into
 ``build/reliability`` and skips, saying what is missing, without the tools.
 """
 

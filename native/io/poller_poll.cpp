@@ -46,13 +46,16 @@ bool Poller::add(int fd, std::uint32_t interest, std::uint64_t key) noexcept {
     errno = EEXIST;
     return false;
   }
+  const std::size_t before = b.fds.size();
   try {
+    b.slot.emplace(fd, before);
     b.fds.push_back(pollfd{fd, poll_events(interest), 0});
     b.keys.push_back(key);
-    b.slot.emplace(fd, b.fds.size() - 1);
-    b.ready.reserve(b.fds.size());  // so wait() never allocates
+    b.ready.reserve(b.fds.capacity());  // grows with fds, so wait() never allocates
   } catch (...) {
-    b.fds.resize(b.keys.size());
+    b.slot.erase(fd);
+    b.fds.resize(before);
+    b.keys.resize(before);
     errno = ENOMEM;
     return false;
   }

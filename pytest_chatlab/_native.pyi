@@ -83,7 +83,15 @@ class FrameBuffer:
     def overflowed(self) -> bool: ...
 
 def encode(message: Message) -> str: ...
-def decode(line: str | Buffer) -> Message: ...
+def decode(line: str | Buffer) -> Message:
+    """Parses one frame (without its newline).
+
+    Raises ``ProtocolError``: ``bad_json`` for anything RFC 8259 or UTF-8
+    refuses (a byte order mark, nesting past 32 levels), ``bad_frame`` for a
+    non-object, a missing or non-string ``type``, or a field the frame's type
+    defines with the wrong JSON type (``{"type":"chat","text":7}``). A field
+    the type does not define is ignored whatever its type.
+    """
 
 class Client:
     """Layer B's chat client and its receive thread; use pytest_chatlab.Device."""

@@ -52,7 +52,7 @@ CommandLine parse(int argc, char** argv) {
     } else if (name == "--port") {
       options.port = static_cast<std::uint16_t>(parse_count(name, arguments.value(), 0, 65535));
     } else if (name == "--max-clients") {
-      options.max_clients = parse_count(name, arguments.value(), 0, most);
+      options.max_clients = parse_count(name, arguments.value(), 1, most);
     } else if (name == "--max-frame-bytes") {
       options.max_frame_bytes = parse_count(name, arguments.value(), 1, most);
     } else if (name == "--max-outbound-bytes") {

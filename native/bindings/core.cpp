@@ -206,7 +206,8 @@ void bind_core(py::module_& m) {
   m.def("encode", &encode, py::arg("message"), "The canonical frame of message, newline included.");
   m.def(
       "decode", [](const py::handle& line) { return decode(bytes_of(line)); }, py::arg("line"),
-      "Parses one frame (str or bytes); raises ProtocolError.");
+      "Parses one frame (str or bytes); raises ProtocolError: bad_json, or bad_frame for a\n"
+      "non-object, a missing type, or a field the type defines with the wrong JSON type.");
 }
 
 }  // namespace chatlab::bindings

@@ -9,12 +9,20 @@
 // stopped the moment a 33rd level opens, before anything inside it is read.
 //
 // Outcomes, in order of precedence: input that is not JSON is bad_json (even
-// when it starts like a non-object); valid JSON whose top level is not an
-// object, or whose "type" is missing or not a string, is bad_frame. A known
-// field with the wrong JSON type is treated as absent (docs/protocol.md).
+// when it starts like a non-object, or starts with a byte order mark); valid
+// JSON whose top level is not an object, or whose "type" is missing or not a
+// string, is bad_frame; then a field the frame's type defines, present with
+// the wrong JSON type, is bad_frame too. Key order is free, so the handler
+// only records which fields came with the wrong type, and finish() judges
+// them once the type is known. A field the type does not define is never
+// judged: a right-typed one is kept, a wrong-typed one left absent
+// (docs/protocol.md, "Field types").
 
+#include <algorithm>
+#include <bitset>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +35,47 @@ namespace {
 using json = nlohmann::json;
 
 /// Which Message member the current top-level key names, if any.
-enum class Field { none, type, sender, text, user, users, code, id };
+enum class Field { none, type, sender, text, user, users, code, id, count };
+
+/// The fields a frame type defines, and so judges (docs/protocol.md).
+std::bitset<static_cast<std::size_t>(Field::count)> defined_fields(std::string_view type) {
+  std::bitset<static_cast<std::size_t>(Field::count)> fields;
+  const auto define = [&fields](Field field) { fields.set(static_cast<std::size_t>(field)); };
+  if (type == "chat" || type == "notice") {
+    define(Field::sender);
+    define(Field::text);
+  } else if (type == "sync") {
+    define(Field::id);
+  } else if (type == "roster") {
+    define(Field::users);
+  } else if (type == "join" || type == "leave") {
+    define(Field::user);
+  } else if (type == "error") {
+    define(Field::code);
+    define(Field::text);
+  }
+  return fields;
+}
+
+/// The field's JSON name, for the error text.
+const char* json_name(Field field) {
+  switch (field) {
+    case Field::sender: return "from";
+    case Field::text: return "text";
+    case Field::user: return "user";
+    case Field::users: return "users";
+    case Field::code: return "code";
+    case Field::id: return "id";
+    case Field::type:
+    case Field::none:
+    case Field::count: break;
+  }
+  return "?";
+}
+
+/// Longest text of a parse error that goes back on the wire: nlohmann quotes
+/// the token it stopped in, which can be a whole 64 KiB string.
+constexpr std::size_t max_error_detail = 200;
 
 Field field_of(const std::string& key) {
   if (key == "type") return Field::type;
@@ -45,8 +93,10 @@ Field field_of(const std::string& key) {
 /// wire inside an error frame, which must stay valid UTF-8.
 std::string printable(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
+  const std::size_t total = text.size();
+  text = text.substr(0, max_error_detail);
   std::string out;
-  out.reserve(text.size());
+  out.reserve(text.size() + 32);
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte >= 0x20 && byte < 0x7f) {
@@ -57,6 +107,7 @@ std::string printable(std::string_view text) {
       out.push_back(hex[byte & 0xf]);
     }
   }
+  if (total > text.size()) out.append("... (" + std::to_string(total) + " bytes)");
   return out;
 }
 
@@ -98,14 +149,16 @@ class FrameHandler {
     return false;
   }
 
-  Message finish() &&;
+  /// The Message, once the frame is judged as a whole. `judge_sender`: false
+  /// where "from" is not the peer's to give (a client's frames).
+  Message finish(bool judge_sender) &&;
 
   const std::string& error() const { return error_; }
 
  private:
-  /// A number, boolean or null: only matters when it replaces a known field.
+  /// A number, boolean or null: the wrong type for every known field.
   bool scalar() {
-    if (depth_ == 1) clear(field_);
+    if (depth_ == 1) set_wrong(field_);
     if (depth_ == 2 && collecting_users_) users_ok_ = false;
     return true;
   }
@@ -113,8 +166,8 @@ class FrameHandler {
   bool open(bool is_array) {
     if (depth_ == 0) top_is_object_ = !is_array;
     if (depth_ == 1) {
-      clear(field_);
       collecting_users_ = is_array && field_ == Field::users;
+      if (!collecting_users_) set_wrong(field_);
       users_ok_ = true;
       users_.clear();
     } else if (depth_ == 2 && collecting_users_) {
@@ -130,13 +183,26 @@ class FrameHandler {
   bool close() {
     if (--depth_ == 1 && collecting_users_) {
       collecting_users_ = false;
-      if (users_ok_) message_.users = std::move(users_);
+      if (users_ok_) {
+        message_.users = std::move(users_);
+        wrong_.reset(static_cast<std::size_t>(Field::users));
+      } else {
+        set_wrong(Field::users);
+      }
       users_ = {};
     }
     return true;
   }
 
+  /// The last duplicate key wins: a wrong-typed value erases an earlier right one.
+  void set_wrong(Field field) {
+    clear(field);
+    if (field != Field::none && field != Field::type) wrong_.set(static_cast<std::size_t>(field));
+  }
+
   void set_string(std::string&& value) {
+    if (field_ == Field::users) return set_wrong(field_);
+    if (field_ != Field::none) wrong_.reset(static_cast<std::size_t>(field_));
     switch (field_) {
       case Field::type:
         has_type_ = true;
@@ -147,12 +213,12 @@ class FrameHandler {
       case Field::user: message_.user = std::move(value); break;
       case Field::code: message_.code = std::move(value); break;
       case Field::id: message_.id = std::move(value); break;
-      case Field::users: message_.users.reset(); break;
-      case Field::none: break;
+      case Field::users:
+      case Field::none:
+      case Field::count: break;
     }
   }
 
-  /// The last duplicate key wins, so a wrong-typed value erases an earlier right one.
   void clear(Field field) {
     switch (field) {
       case Field::type:
@@ -165,7 +231,8 @@ class FrameHandler {
       case Field::users: message_.users.reset(); break;
       case Field::code: message_.code.reset(); break;
       case Field::id: message_.id.reset(); break;
-      case Field::none: break;
+      case Field::none:
+      case Field::count: break;
     }
   }
 
@@ -178,23 +245,37 @@ class FrameHandler {
   bool has_type_ = false;           ///< "type" was read as a string
   bool collecting_users_ = false;   ///< inside the top-level "users" array
   bool users_ok_ = true;            ///< that array held strings only
+  std::bitset<static_cast<std::size_t>(Field::count)> wrong_;  ///< fields last seen wrong-typed
 };
 
-Message FrameHandler::finish() && {
+Message FrameHandler::finish(bool judge_sender) && {
   if (!top_is_object_) throw ProtocolError(ErrorCode::bad_frame, "a frame must be a JSON object");
   if (!has_type_) {
     throw ProtocolError(ErrorCode::bad_frame, "a frame needs a \"type\" that is a string");
   }
+  auto judged = wrong_ & defined_fields(message_.type);
+  if (!judge_sender) judged.reset(static_cast<std::size_t>(Field::sender));
+  for (std::size_t i = 0; i < judged.size(); ++i) {
+    if (!judged.test(i)) continue;
+    const auto field = static_cast<Field>(i);
+    const char* wanted = field == Field::users ? "an array of strings" : "a string";
+    throw ProtocolError(ErrorCode::bad_frame, std::string("\"") + json_name(field) + "\" in a " +
+                                                  message_.type + " frame must be " + wanted);
+  }
   return std::move(message_);
 }
 
-}  // namespace
+/// The UTF-8 encoding of U+FEFF, which nlohmann would skip silently.
+constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 
-Message decode(std::string_view line) {
+Message decode_frame(std::string_view line, bool judge_sender) {
   // nlohmann's lexer takes a NUL byte for the end of input, which would let
   // `{...}\0junk` through. JSON allows no raw NUL anywhere, so refuse it here.
   if (line.find('\0') != std::string_view::npos) {
     throw ProtocolError(ErrorCode::bad_json, "not valid JSON: a raw NUL byte");
+  }
+  if (line.substr(0, byte_order_mark.size()) == byte_order_mark) {
+    throw ProtocolError(ErrorCode::bad_json, "not valid JSON: a byte order mark (U+FEFF)");
   }
   FrameHandler handler;
   const bool parsed =
@@ -202,7 +283,17 @@ Message decode(std::string_view line) {
   if (!parsed) {
     throw ProtocolError(ErrorCode::bad_json, "not valid JSON: " + handler.error());
   }
-  return std::move(handler).finish();
+  return std::move(handler).finish(judge_sender);
+}
+
+}  // namespace
+
+Message decode(std::string_view line) { return decode_frame(line, true); }
+
+Message decode_from_client(std::string_view line) {
+  Message message = decode_frame(line, false);
+  message.sender.reset();  // the server stamps it
+  return message;
 }
 
 }  // namespace chatlab

@@ -11,6 +11,10 @@ namespace {
 
 constexpr std::size_t max_text_bytes = 4096;
 constexpr std::size_t max_sync_id_bytes = 128;
+/// Longest part of a client's input echoed in an error text, so a refusal is
+/// never much larger than a line of prose, whatever the frame held.
+constexpr std::size_t max_echo_bytes = 64;
+
 constexpr std::string_view server_name = "server";
 constexpr std::string_view help_text =
     "commands: /name NEW (rename yourself), /who (list members), /help (this text); "
@@ -29,6 +33,15 @@ Message member_event(const char* type, const std::string& name) {
   message.type = type;
   message.user = name;
   return message;
+}
+
+/// `text` cut to at most max_echo_bytes on a UTF-8 character boundary, with
+/// "..." where it was cut, so an error text stays short and valid UTF-8.
+std::string echo(std::string_view text) {
+  if (text.size() <= max_echo_bytes) return std::string(text);
+  std::size_t end = max_echo_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "...";
 }
 
 /// Splits "/cmd rest" on the first run of spaces: {"/cmd", "rest"}. The rest
@@ -90,7 +103,7 @@ std::vector<Outgoing> Room::handle_line(SessionId session, std::string_view line
   member(session);  // a non-member is a caller bug, whatever the line holds
   Message message;
   try {
-    message = decode(line);
+    message = decode_from_client(line);
   } catch (const ProtocolError& error) {
     return refuse(session, error.code(), error.what());
   }
@@ -117,7 +130,7 @@ std::vector<Outgoing> Room::handle_message(SessionId session, const Message& mes
     return {Outgoing{Target::One, session, std::move(answer)}};
   }
   return refuse(session, ErrorCode::unknown_type,
-                "unknown frame type \"" + message.type + "\" (expected chat or sync)");
+                "unknown frame type \"" + echo(message.type) + "\" (expected chat or sync)");
 }
 
 std::vector<Outgoing> Room::handle_chat(SessionId session, const std::string& text) {
@@ -137,7 +150,7 @@ std::vector<Outgoing> Room::handle_command(SessionId session, std::string_view t
   if (command == "/who") return who(session);
   if (command == "/help") return {Outgoing{Target::One, session, notice(std::string(help_text))}};
   return refuse(session, ErrorCode::unknown_command,
-                "unknown command \"" + std::string(command) + "\" (try /help)");
+                "unknown command \"" + echo(command) + "\" (try /help)");
 }
 
 std::vector<Outgoing> Room::rename(SessionId session, std::string_view wanted) {

@@ -171,6 +171,29 @@ def test_bad_arguments_exit_2_with_usage(server_path: Path) -> None:
     assert "usage" in message.lower()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--max-clients", "0"],
+        ["--max-frame-bytes", "0"],
+        ["--max-outbound-bytes", "0"],
+        ["--max-clients", "-1"],
+        ["--host", "example.com"],
+        ["--host", "127.1"],
+        ["--host", ""],
+        ["--host", "::1%nope"],
+    ],
+    ids=lambda args: " ".join(args) or "empty",
+)
+def test_a_limit_below_1_or_a_host_that_is_no_ip_address_exits_2_with_usage(
+    server_path: Path, args: list[str]
+) -> None:
+    message = fails_fast(ChatServer(server_path, extra_args=args))
+    assert "exit status 2" in message
+    assert "usage: chatlab-server" in message
+    assert args[0] in message  # the message names the option
+
+
 def test_first_line_other_than_ready_is_refused(tmp_path: Path) -> None:
     server = ChatServer(script(tmp_path, "chatty", "echo hello\nexec sleep 30"))
     message = fails_fast(server)

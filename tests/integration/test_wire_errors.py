@@ -46,6 +46,7 @@ REFUSED = [
     ("field_1e999", with_field(b"1e999"), "bad_json"),
     ("field_minus_1e999", with_field(b"-1e999"), "bad_json"),
     ("nan", with_field(b"NaN"), "bad_json"),
+    ("byte_order_mark", b'\xef\xbb\xbf{"type":"chat","text":"x"}', "bad_json"),
     ("nested_40_unclosed", b"[" * 40, "bad_json"),
     ("nested_40_closed", nested(40), "bad_json"),
     ("depth_33_in_a_chat", with_field(nested(32)), "bad_json"),
@@ -65,6 +66,8 @@ REFUSED = [
     ("chat_text_number", b'{"type":"chat","text":5}', "bad_frame"),
     ("chat_text_null", b'{"type":"chat","text":null}', "bad_frame"),
     ("chat_text_array", b'{"type":"chat","text":["x"]}', "bad_frame"),
+    ("chat_text_object", b'{"type":"chat","text":{"t":"x"}}', "bad_frame"),
+    ("chat_text_bool", b'{"type":"chat","text":true}', "bad_frame"),
     ("chat_text_4097_bytes", b'{"type":"chat","text":"' + b"a" * 4097 + b'"}', "bad_frame"),
     (
         "chat_text_4098_bytes_of_2_byte_chars",
@@ -74,6 +77,8 @@ REFUSED = [
     ("chat_duplicate_text_last_wins", b'{"type":"chat","text":"a","text":5}', "bad_frame"),
     ("sync_without_id", b'{"type":"sync"}', "bad_frame"),
     ("sync_id_number", b'{"type":"sync","id":7}', "bad_frame"),
+    ("sync_id_array", b'{"type":"sync","id":["k"]}', "bad_frame"),
+    ("sync_id_null", b'{"type":"sync","id":null}', "bad_frame"),
     ("sync_id_129_bytes", b'{"type":"sync","id":"' + b"i" * 129 + b'"}', "bad_frame"),
     # unknown_type: a string type that is not chat or sync
     ("unknown_type", b'{"type":"shout","text":"x"}', "unknown_type"),

@@ -63,6 +63,32 @@ def test_from_is_the_current_name_after_a_rename(new_client: Connect) -> None:
     ]
 
 
+# -- fields a frame's type does not define (PROTOCOL.md 1.1 "Field types") ------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"type":"chat","text":"hi","id":1}',
+        b'{"type":"chat","text":"hi","user":false,"code":[1],"users":"x"}',
+    ],
+)
+def test_a_chat_is_served_whatever_its_undefined_fields_hold(
+    new_client: Connect, line: bytes
+) -> None:
+    listener, talker = pair(new_client)
+    talker.send_raw(line + b"\n")
+    assert talker.sync() == []
+    assert listener.sync() == [{"type": "chat", "from": "guest-2", "text": "hi"}]
+
+
+def test_a_sync_is_answered_whatever_its_undefined_fields_hold(new_client: Connect) -> None:
+    client = new_client()
+    client.sync()
+    client.send_raw(b'{"type":"sync","id":"k","text":false,"users":7}\n')
+    assert client.recv() == {"type": "sync", "id": "k"}
+
+
 # -- liberal decoding and the limits that are still accepted ---------------------------
 
 ACCEPTED_CHATS = [

@@ -189,23 +189,104 @@ def test_decode_duplicate_keys_last_one_wins():
 
 
 def test_decode_duplicate_key_last_one_wins_even_with_wrong_type():
-    assert chatlab.decode('{"type":"chat","text":"a","text":5}').text is None
+    with pytest.raises(ProtocolError) as caught:
+        chatlab.decode('{"type":"chat","text":"a","text":5}')
+    assert caught.value.code == "bad_frame"
+    assert chatlab.decode('{"type":"chat","text":5,"text":"a"}').text == "a"
 
 
 def test_decode_duplicate_key_last_type_wins_over_wrong_one():
     assert chatlab.decode('{"type":5,"type":"chat"}').type == "chat"
 
 
-@pytest.mark.parametrize("value", ["5", "true", "null", "[]", '["x"]', "{}", '{"a":"b"}', "1.5"])
-@pytest.mark.parametrize("field", ["from", "text", "user", "code", "id"])
-def test_decode_treats_a_string_field_of_wrong_type_as_absent(field, value):
-    message = chatlab.decode('{"type":"chat","' + field + '":' + value + "}")
-    assert message == Message(type="chat")
+WRONG_TYPES = ["5", "true", "null", "[]", '["x"]', "{}", '{"a":"b"}', "1.5"]
+#: PROTOCOL.md 1.1 "Field types": the fields each frame type defines.
+DEFINED = {
+    "chat": ["from", "text"],
+    "notice": ["from", "text"],
+    "sync": ["id"],
+    "join": ["user"],
+    "leave": ["user"],
+    "error": ["code", "text"],
+    "roster": ["users"],
+}
+STRING_FIELDS = ["from", "text", "user", "code", "id"]
 
 
-@pytest.mark.parametrize("value", ["5", '"a"', "null", "{}", "true"])
-def test_decode_treats_a_users_field_that_is_not_an_array_as_absent(value):
-    assert chatlab.decode('{"type":"roster","users":' + value + "}").users is None
+@pytest.mark.parametrize("value", WRONG_TYPES)
+@pytest.mark.parametrize(
+    ("type_", "field"), [(t, f) for t, fields in DEFINED.items() for f in fields if f != "users"]
+)
+def test_decode_refuses_a_defined_field_of_the_wrong_type(type_, field, value):
+    with pytest.raises(ProtocolError) as caught:
+        chatlab.decode(f'{{"type":"{type_}","{field}":{value}}}')
+    assert caught.value.code == "bad_frame"
+    assert f'"{field}"' in str(caught.value)
+    assert "must be a string" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["5", '"a"', "null", "{}", "true", "[1]", '["a",1]', '[["a"]]'])
+def test_decode_refuses_a_roster_whose_users_is_not_an_array_of_strings(value):
+    with pytest.raises(ProtocolError, match="array of strings") as caught:
+        chatlab.decode('{"type":"roster","users":' + value + "}")
+    assert caught.value.code == "bad_frame"
+
+
+@pytest.mark.parametrize(
+    ("type_", "field", "value"),
+    [
+        (t, f, v)
+        for t in [*DEFINED, "shout"]
+        for f in [*STRING_FIELDS, "users"]
+        if f not in DEFINED.get(t, [])
+        for v in WRONG_TYPES
+        if not (f == "users" and v in ("[]", '["x"]'))  # those are right for users
+    ],
+)
+def test_decode_ignores_a_field_the_type_does_not_define_whatever_its_type(type_, field, value):
+    message = chatlab.decode(f'{{"type":"{type_}","{field}":{value}}}')
+    assert message == Message(type=type_)
+
+
+def test_decode_keeps_a_right_typed_field_the_type_does_not_define():
+    assert chatlab.decode('{"type":"sync","id":"k","text":"x"}') == Message(
+        type="sync", id="k", text="x"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('{"type":"chat","text":"hi","id":1}', Message(type="chat", text="hi")),
+        ('{"type":"sync","id":"k","text":false}', Message(type="sync", id="k")),
+    ],
+)
+def test_decode_the_contracts_examples_of_undefined_fields(line, expected):
+    assert chatlab.decode(line) == expected
+
+
+@pytest.mark.parametrize("line", ['{"type":"chat","text":7}', '{"type":"sync","id":5}'])
+def test_decode_the_contracts_examples_of_wrong_types(line):
+    with pytest.raises(ProtocolError) as caught:
+        chatlab.decode(line)
+    assert caught.value.code == "bad_frame"
+
+
+@pytest.mark.parametrize("line", ['\ufeff{"type":"chat","text":"hi"}'.encode(), b"\xef\xbb\xbf{}"])
+def test_decode_refuses_a_byte_order_mark_as_wire_decode_does(line):
+    with pytest.raises(ProtocolError) as core:
+        chatlab.decode(line)
+    with pytest.raises(ProtocolError) as mock:
+        chatlab.wire.decode(line)
+    assert core.value.code == mock.value.code == "bad_json"
+
+
+def test_decode_error_text_quotes_at_most_a_short_piece_of_the_input():
+    with pytest.raises(ProtocolError) as caught:
+        chatlab.decode('{"type":"chat","text":"' + "é" * 30000 + "\x01")
+    assert caught.value.code == "bad_json"
+    assert len(str(caught.value)) < 1000
+    assert "bytes)" in str(caught.value)
 
 
 def test_decode_unescapes_every_json_escape():

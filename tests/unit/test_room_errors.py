@@ -40,6 +40,10 @@ LINES = {
     "null": ("null", "bad_frame"),
     "missing type": ('{"text":"hi"}', "bad_frame"),
     "number type": ('{"type":1,"text":"hi"}', "bad_frame"),
+    "byte order mark": ('\ufeff{"type":"chat","text":"hi"}', "bad_json"),
+    "chat text a number": ('{"type":"chat","text":7}', "bad_frame"),
+    "sync id a number": ('{"type":"sync","id":5}', "bad_frame"),
+    "chat text an array": ('{"type":"chat","text":["hi"]}', "bad_frame"),
 }
 
 
@@ -56,6 +60,47 @@ def test_handle_line_accepts_str_and_bytes(room):
     expected = Message(type="chat", sender="guest-1", text="hé")
     assert room.handle_line(1, '{"type":"chat","text":"hé"}')[0].message == expected
     assert room.handle_line(1, '{"type":"chat","text":"hé"}'.encode())[0].message == expected
+
+
+@pytest.mark.parametrize("sender", ["7", "null", '["alice"]', '{"a":1}', "true", '"alice"'])
+def test_handle_line_ignores_a_clients_from_whatever_its_type(room, sender):
+    room.join(1)
+    room.join(2)
+    [out] = room.handle_line(1, '{"type":"chat","from":' + sender + ',"text":"hi"}')
+    assert out.message == Message(type="chat", sender="guest-1", text="hi")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"type":"chat","text":"hi","id":1}', '{"type":"chat","text":"hi","users":"x"}'],
+)
+def test_handle_line_ignores_fields_a_chat_does_not_define(room, line):
+    room.join(1)
+    room.join(2)
+    [out] = room.handle_line(1, line)
+    assert out.message == Message(type="chat", sender="guest-1", text="hi")
+
+
+def test_handle_line_answers_a_sync_whose_text_is_of_any_type(room):
+    room.join(1)
+    [out] = room.handle_line(1, '{"type":"sync","id":"k","text":false}')
+    assert out.message == Message(type="sync", id="k")
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ('{"type":"' + "\\u0001" * 10000 + '"}', "unknown_type"),
+        ('{"type":"' + "é" * 30000 + '"}', "unknown_type"),
+        ('{"type":"chat","text":"/' + "\\u0001" * 4000 + '"}', "unknown_command"),
+    ],
+)
+def test_an_error_echoes_only_a_short_valid_piece_of_the_input(room, line, code):
+    room.join(1)
+    [out] = room.handle_line(1, line)
+    assert out.message.code == code
+    assert len(chatlab.encode(out.message).encode()) < 600  # 64 bytes, each escaped to \u00xx
+    assert '..."' in out.message.text
 
 
 def test_handle_line_equals_decode_then_handle_message(room):

@@ -8,25 +8,33 @@
 namespace chatlab::io {
 namespace {
 
-/// Below this the front of a half-written outbox is not worth moving.
-constexpr std::size_t compact_threshold = 64 * 1024;
+/// Outbox capacity past the limit: the frame that passes it (most are shorter).
+constexpr std::size_t outbox_slack_bytes = 64 * 1024;
 
 /// Outbox capacity an idle connection may keep between bursts.
 constexpr std::size_t retained_outbox_bytes = 16 * 1024;
 
+/// The kernel send buffer, fixed: plenty for a reader that keeps up, and far
+/// enough below the system's ceiling (net.core.wmem_max, 208 KiB by default)
+/// that stop_waiting() can still grow it by a frame or two.
+constexpr std::size_t send_buffer_bytes = 64 * 1024;
+
 }  // namespace
 
 Connection::Connection(Fd socket, SessionId session, std::size_t max_frame_bytes,
-                       std::size_t eager_write_bytes)
+                       std::size_t eager_write_bytes, std::size_t max_outbound_bytes)
     : socket_(std::move(socket)),
       session_(session),
       frames_(max_frame_bytes),
-      eager_write_bytes_(eager_write_bytes) {}
+      outbox_(max_outbound_bytes + outbox_slack_bytes),
+      eager_write_bytes_(eager_write_bytes) {
+  fix_send_buffer(fd(), send_buffer_bytes);
+}
 
 bool Connection::queue(std::string_view frame) {
   outbox_.append(frame);
   // A failure here shows again at the scheduled flush, which handles it.
-  if (!blocked_ && outbox_.size() - written_ >= eager_write_bytes_) write_out();
+  if (!blocked_ && outbox_.size() >= eager_write_bytes_) write_out();
   return schedule();
 }
 
@@ -43,22 +51,18 @@ IoStatus Connection::flush() {
 
 IoStatus Connection::write_out() {
   while (has_output()) {
+    const std::string_view pending = outbox_.pending();
     std::size_t sent = 0;
-    const IoStatus status =
-        send_some(fd(), outbox_.data() + written_, outbox_.size() - written_, sent);
+    const IoStatus status = send_some(fd(), pending.data(), pending.size(), sent);
     if (status != IoStatus::ok) {
       blocked_ = status == IoStatus::blocked;
-      compact();
       return status;
     }
-    written_ += sent;
+    outbox_.consume(sent);
     sent_since_probe_ += sent;
-    mid_frame_ = outbox_[written_ - 1] != '\n';
   }
-  // Everything is out: keep the capacity, so steady fan-out allocates nothing.
-  // release_idle_outbox() gives a large one back once the server is idle.
-  outbox_.clear();
-  written_ = 0;
+  // Everything is out. The outbox keeps a block's capacity, so steady fan-out
+  // allocates nothing; release_idle_outbox() gives it back once the server is idle.
   blocked_ = false;
   return IoStatus::ok;
 }
@@ -69,35 +73,21 @@ bool Connection::outbox_is_large() const noexcept {
 
 bool Connection::release_idle_outbox() noexcept {
   if (has_output() || outbox_.capacity() <= retained_outbox_bytes) return false;
-  std::string().swap(outbox_);
-  written_ = 0;
+  outbox_.release();
   return true;
 }
 
-void Connection::compact() noexcept {
-  if (written_ >= compact_threshold && written_ * 2 >= outbox_.size()) {
-    outbox_.erase(0, written_);
-    written_ = 0;
-  }
-}
-
-bool Connection::over_limit(std::size_t limit) noexcept {
-  const std::size_t queued = outbox_.size() - written_;
-  // The kernel queue only shrinks between probes, so this bound is safe.
-  if (kernel_at_probe_ + sent_since_probe_ + queued <= limit) return false;
+bool Connection::over_limit_probed(std::size_t limit) noexcept {
   kernel_at_probe_ = unsent_bytes(fd());
   sent_since_probe_ = 0;
-  return kernel_at_probe_ + queued > limit;
+  return kernel_at_probe_ + outbox_.size() > limit;
 }
 
-void Connection::drop_after_inflight_frame() noexcept {
-  std::size_t keep = written_;
-  if (mid_frame_) {
-    // Canonical frames hold no raw '\n', so the first one ends the frame in flight.
-    const std::size_t end = outbox_.find('\n', written_);
-    keep = end == std::string::npos ? outbox_.size() : end + 1;
-  }
-  outbox_.resize(keep);
+void Connection::drop_after_inflight_frame() noexcept { outbox_.keep_inflight_frame(); }
+
+void Connection::stop_waiting() noexcept {
+  wait_for_writable_ = false;
+  grow_send_buffer(fd(), outbox_.size());
 }
 
 void Connection::start_flushing(Clock::time_point deadline) noexcept {

@@ -9,6 +9,7 @@
 
 #include "core/framer.hpp"
 #include "core/outgoing.hpp"
+#include "io/outbox.hpp"
 #include "io/poller.hpp"
 #include "io/socket.hpp"
 
@@ -29,8 +30,10 @@ class Connection {
 
   /// `eager_write_bytes`: queued output that is written at once, mid-batch,
   /// so a burst from many senders is not mistaken for a slow consumer.
+  /// `max_outbound_bytes`: the limit the server holds this connection to,
+  /// which bounds the outbox's memory too.
   Connection(Fd socket, SessionId session, std::size_t max_frame_bytes,
-             std::size_t eager_write_bytes);
+             std::size_t eager_write_bytes, std::size_t max_outbound_bytes);
 
   int fd() const noexcept { return socket_.get(); }
   SessionId session() const noexcept { return session_; }
@@ -47,7 +50,7 @@ class Connection {
   /// Writes as much of the outbox as the socket takes now, and unschedules.
   IoStatus flush();
 
-  bool has_output() const noexcept { return written_ < outbox_.size(); }
+  bool has_output() const noexcept { return !outbox_.empty(); }
 
   /// Whether the outbox has grown past what an idle connection keeps.
   bool outbox_is_large() const noexcept;
@@ -58,7 +61,12 @@ class Connection {
 
   /// Whether pending output (outbox + kernel send queue) is above `limit`. The
   /// kernel is asked only when an upper bound on it could pass the limit.
-  bool over_limit(std::size_t limit) noexcept;
+  bool over_limit(std::size_t limit) noexcept {
+    // Inline: checked for every frame queued. The kernel queue only shrinks
+    // between probes, so this bound is safe.
+    if (kernel_at_probe_ + sent_since_probe_ + outbox_.size() <= limit) return false;
+    return over_limit_probed(limit);
+  }
 
   /// Keeps only the frame being written, so an error frame can follow it whole.
   void drop_after_inflight_frame() noexcept;
@@ -66,8 +74,11 @@ class Connection {
   /// Stops handing input to the room; the socket closes once the outbox is out.
   void start_flushing(Clock::time_point deadline) noexcept;
 
-  /// For a slow consumer: the outbox goes out only if the socket takes it now.
-  void stop_waiting() noexcept { wait_for_writable_ = false; }
+  /// For a slow consumer, or a deadline passed: the outbox goes out only if
+  /// the socket takes it now. The send buffer grows to take what is left of
+  /// it whole (the rest of the frame in flight, an error frame), so the
+  /// stream the peer reads ends on a frame boundary.
+  void stop_waiting() noexcept;
 
   /// Shuts our sending side and waits for the peer's EOF until `deadline`.
   void start_draining(Clock::time_point deadline) noexcept;
@@ -90,23 +101,21 @@ class Connection {
   bool interest_changed(std::uint32_t& interest) noexcept;
 
  private:
+  /// over_limit() once the cheap bound could pass: asks the kernel.
+  bool over_limit_probed(std::size_t limit) noexcept;
+
   /// Hands the outbox to the kernel until it is empty or the socket blocks.
   IoStatus write_out();
-
-  /// Moves unsent bytes to the front once the sent part dominates.
-  void compact() noexcept;
 
   Fd socket_;                         ///< the client socket, non-blocking
   SessionId session_;                 ///< this connection's id in the room
   FrameBuffer frames_;                ///< input reassembly, owned by Layer A
-  std::string outbox_;                ///< encoded frames not yet handed to the kernel
-  std::size_t written_ = 0;           ///< bytes of outbox_ the kernel has taken
+  Outbox outbox_;                     ///< encoded frames not yet handed to the kernel
   std::size_t eager_write_bytes_;     ///< queue() writes at once beyond this
   std::size_t sent_since_probe_ = 0;  ///< bytes handed to the kernel since SIOCOUTQ was read
   std::size_t kernel_at_probe_ = 0;   ///< the kernel send queue when it was last read
   bool scheduled_ = false;            ///< listed for the next flush
   bool blocked_ = false;              ///< the last write hit EAGAIN: no eager writes until a flush
-  bool mid_frame_ = false;            ///< the kernel holds part of a frame, not its '\n'
   bool peer_eof_ = false;             ///< recv returned 0
   bool wait_for_writable_ = true;     ///< false for a slow consumer
   Phase phase_ = Phase::open;         ///< see Phase

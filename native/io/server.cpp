@@ -139,9 +139,9 @@ void Server::shed_client() {
 void Server::admit(Fd socket) {
   set_no_delay(socket.get());
   const SessionId session = next_session_++;
-  auto connection =
-      std::make_unique<Connection>(std::move(socket), session, options_.max_frame_bytes,
-                                   eager_write_bytes(options_.max_outbound_bytes));
+  auto connection = std::make_unique<Connection>(
+      std::move(socket), session, options_.max_frame_bytes,
+      eager_write_bytes(options_.max_outbound_bytes), options_.max_outbound_bytes);
   if (!poller_.add(connection->fd(), interest_read, session)) {
     std::fprintf(stderr, "chatlab-server: cannot watch a client: %s\n", std::strerror(errno));
     return;
@@ -205,7 +205,15 @@ void Server::expire_deadlines() {
     return true;
   });
   closing_.erase(gone, closing_.end());
-  for (SessionId session : expired) drop(session);
+  for (SessionId session : expired) {
+    // Whoever stopped reading still gets whole frames: the one in flight is finished.
+    if (Connection* connection = find(session)) {
+      connection->drop_after_inflight_frame();
+      connection->stop_waiting();
+      connection->flush();
+    }
+    drop(session);
+  }
 }
 
 }  // namespace chatlab::io

@@ -64,6 +64,7 @@ class Server {
   void on_peer_eof(Connection& connection);
   void handle_input(Connection& connection, std::string_view data);
   void deliver(const std::vector<Outgoing>& effects);
+  void refuse_over_limit();
   void close_after_frame(SessionId session);
   void refuse_slow_consumer(Connection& connection);
   void schedule(Connection& connection);
@@ -83,6 +84,7 @@ class Server {
   std::unordered_map<SessionId, std::unique_ptr<Connection>> connections_;  ///< by session
   std::vector<SessionId> scheduled_;   ///< connections to flush at the end of this iteration
   std::vector<SessionId> closing_;     ///< connections with a close deadline
+  std::vector<SessionId> over_limit_;  ///< open connections whose pending output passed the limit
   std::vector<char> input_;            ///< one read buffer shared by every connection
   std::string frame_;                  ///< the frame being fanned out, encoded once
   SessionId next_session_ = 1;         ///< ids are never reused, so stale events resolve to nothing

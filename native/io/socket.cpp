@@ -7,7 +7,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #ifdef __linux__
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #endif
 
@@ -182,6 +185,36 @@ std::size_t unsent_bytes(int fd) noexcept {
   (void)fd;
 #endif
   return static_cast<std::size_t>(queued);
+}
+
+void fix_send_buffer(int fd, std::size_t bytes) noexcept {
+  const int size = static_cast<int>(std::min<std::size_t>(bytes, 1 << 30));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+void grow_send_buffer(int fd, std::size_t bytes) noexcept {
+  int size = 0;
+  socklen_t length = sizeof size;
+  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &length) != 0 || size < 0) return;
+  std::size_t wanted = static_cast<std::size_t>(size) + bytes;
+#if defined(__linux__)
+  // Linux counts its bookkeeping against the buffer, may already hold more
+  // than the buffer's size (it fills a buffer it has begun), and doubles
+  // what it is asked for. A small window cuts the queue into small buffers,
+  // so the new bytes are counted thrice.
+  std::uint32_t memory[SK_MEMINFO_VARS] = {};
+  socklen_t memory_length = sizeof memory;
+  std::size_t queued = static_cast<std::size_t>(size);
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, memory, &memory_length) == 0) {
+    queued = std::max<std::size_t>(queued, memory[SK_MEMINFO_WMEM_QUEUED]);
+  }
+  wanted = (queued + 3 * bytes + 16 * 1024) / 2;
+#endif
+  const int grown = static_cast<int>(std::min<std::size_t>(wanted, 1 << 30));
+#ifdef SO_SNDBUFFORCE
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &grown, sizeof grown) == 0) return;
+#endif
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &grown, sizeof grown);
 }
 
 }  // namespace chatlab::io

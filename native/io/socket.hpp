@@ -77,4 +77,12 @@ void set_no_delay(int fd) noexcept;
 /// macOS SO_NWRITE), 0 where the system cannot tell.
 std::size_t unsent_bytes(int fd) noexcept;
 
+/// Fixes the send buffer of `fd` at `bytes` of payload: no autotuning, so a
+/// later grow_send_buffer() has headroom below the system's ceiling.
+void fix_send_buffer(int fd, std::size_t bytes) noexcept;
+
+/// Makes room in the send buffer of `fd` for `bytes` more of payload than it
+/// holds now (past the ceiling where the process may), so they go out whole.
+void grow_send_buffer(int fd, std::size_t bytes) noexcept;
+
 }  // namespace chatlab::io

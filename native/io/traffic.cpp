@@ -68,9 +68,27 @@ void Server::deliver(const std::vector<Outgoing>& effects) {
     encode_into(out.message, frame_);
     room_.for_each_recipient(out, [this](SessionId recipient) {
       Connection* connection = find(recipient);
-      if (connection != nullptr && connection->queue(frame_)) scheduled_.push_back(recipient);
+      // A closing connection's last frame is queued already: nothing follows it.
+      if (connection == nullptr || connection->phase() != Connection::Phase::open) return;
+      if (connection->queue(frame_)) scheduled_.push_back(recipient);
+      // Checked per frame, not per read, so no input (a read full of /who, say)
+      // makes one client's output hold more than the limit and one frame.
+      if (connection->over_limit(options_.max_outbound_bytes)) over_limit_.push_back(recipient);
     });
     if (out.close) close_after_frame(out.session);
+    refuse_over_limit();
+  }
+}
+
+void Server::refuse_over_limit() {
+  // frame_ is free again here, so refusing (which delivers) is safe.
+  std::vector<SessionId> sessions;
+  sessions.swap(over_limit_);
+  for (SessionId session : sessions) {
+    Connection* connection = find(session);
+    if (connection != nullptr && connection->phase() == Connection::Phase::open) {
+      refuse_slow_consumer(*connection);
+    }
   }
 }
 
@@ -109,11 +127,7 @@ void Server::flush(Connection& connection) {
   heap_dirty_ = heap_dirty_ || connection.outbox_is_large();
   if (status == IoStatus::failed) return drop(connection.session());
   switch (connection.phase()) {
-    case Connection::Phase::open:
-      if (connection.over_limit(options_.max_outbound_bytes)) {
-        return refuse_slow_consumer(connection);
-      }
-      break;
+    case Connection::Phase::open: break;  // the limit is checked as frames are queued
     case Connection::Phase::flushing:
       if (connection.has_output()) {
         if (connection.waits_for_writable()) break;

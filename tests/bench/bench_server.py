@@ -3,7 +3,7 @@
 Run from the project root with pytest-chatlab installed (and, for the
 fan-out figure, cmake and a C++ compiler to build the load generator):
 
-    python tests/bench/bench_server.py [lifecycle|connect|capacity|fanout ...]
+    python tests/bench/bench_server.py [lifecycle|connect|capacity|fanout ...] [--baseline PATH]
 
 - lifecycle: ChatServer start + stop (what server_process does) against the
   floor on the same binary in the same run: Popen in a new session, read the
@@ -12,7 +12,9 @@ fan-out figure, cmake and a C++ compiler to build the load generator):
 - capacity: 1,000 clients connected and idle; the server's RSS growth per
   connection (VmRSS after, minus before, over 1,000).
 - fanout: native/bench/loadgen.cpp, 100 receivers and one sender of 2,000
-  60-byte lines, deliveries per second (median of 5 runs).
+  60-byte lines, deliveries per second (median of 5 runs). With
+  ``--baseline PATH`` it alternates rounds between that server binary and
+  this one (18 runs each) and prints the ratio of the medians.
 """
 
 from __future__ import annotations
@@ -146,30 +148,57 @@ def drain(
         tails[sock] = (tails[sock] + buffer[:got])[-64:]
 
 
-def fanout(binary: Path) -> None:
+def fanout(binary: Path, baseline: Path | None = None) -> None:
+    """With ``baseline``, rounds alternate between the two binaries, so the
+    machine's drift hits both alike, and the ratio of the medians is printed."""
     loadgen = build("chatlab-loadgen")
+    binaries = {"this": binary} if baseline is None else {"baseline": baseline, "this": binary}
+    rates: dict[str, list[int]] = {name: [] for name in binaries}
+    rounds = 5 if baseline is None else 6
+    for round_ in range(rounds):
+        order = list(binaries.items())
+        for name, path in order if round_ % 2 == 0 else order[::-1]:
+            rates[name] += fanout_rates(loadgen, path, runs=1 if baseline is None else 3)
+    for name, runs in rates.items():
+        print(
+            f"fanout ({name}): 100 receivers x 2,000 lines: median "
+            f"{statistics.median(runs):,.0f} deliveries/s "
+            f"(runs: {', '.join(f'{r:,}' for r in runs)})"
+        )
+    if baseline is not None:
+        ratio = statistics.median(rates["this"]) / statistics.median(rates["baseline"])
+        print(f"fanout: this / baseline = {ratio:.2f}")
+
+
+def fanout_rates(loadgen: Path, binary: Path, runs: int) -> list[int]:
     rates = []
     with ChatServer(binary) as server:
         target = f"{server.host}:{server.port}"
-        for _ in range(5):
+        for _ in range(runs):
             out = subprocess.run(
                 [str(loadgen), "--connect", target], check=True, capture_output=True, text=True
             ).stdout
             match = re.search(r"deliveries_per_s=(\d+)", out)
             assert match is not None, out
             rates.append(int(match[1]))
-    print(
-        f"fanout: 100 receivers x 2,000 lines: median {statistics.median(rates):,.0f} "
-        f"deliveries/s (runs: {', '.join(f'{r:,}' for r in rates)})"
-    )
+    return rates
 
 
 def main() -> None:
     binary = server_binary()
-    chosen = sys.argv[1:] or ["lifecycle", "connect", "capacity", "fanout"]
-    benches = {"lifecycle": lifecycle, "connect": connect, "capacity": capacity, "fanout": fanout}
+    args = sys.argv[1:]
+    baseline = None
+    if "--baseline" in args:  # fanout against another build, e.g. the last release's
+        at = args.index("--baseline")
+        baseline = Path(args[at + 1])
+        del args[at : at + 2]
+    chosen = args or ["lifecycle", "connect", "capacity", "fanout"]
+    benches = {"lifecycle": lifecycle, "connect": connect, "capacity": capacity}
     for name in chosen:
-        benches[name](binary)
+        if name == "fanout":
+            fanout(binary, baseline)
+        else:
+            benches[name](binary)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,12 @@ within 2 s, the other receivers get everything in order) and
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +209,54 @@ def test_one_client_too_many_gets_server_full_and_takes_no_guest_number(
         {"type": "notice", "from": "server", "text": "welcome, guest-3"},
         {"type": "roster", "users": ["guest-1", "guest-3"]},
     ]
+
+
+# -- out of file descriptors ------------------------------------------------------------
+
+FD_LIMIT = 32
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_out_of_descriptors_sheds_without_a_frame_never_spins_and_recovers(
+    server_path: Path, tmp_path: Path, new_client: Connect
+) -> None:
+    capped = tmp_path / "capped-server"
+    # ulimit without -S or -H sets both, so the server cannot raise its own.
+    capped.write_text(
+        f'#!/bin/sh\nulimit -n {FD_LIMIT}\nexec {shlex.quote(str(server_path))} "$@"\n'
+    )
+    capped.chmod(0o755)
+    with ChatServer(capped) as server:
+        members = []
+        for _ in range(FD_LIMIT):  # more than fit, whatever the server holds open itself
+            client = new_client(server=server)
+            try:
+                client.recv(timeout=2.0)  # the welcome, or the end without a frame
+            except ConnectionClosedError:
+                break
+            members.append(client)
+        else:
+            pytest.fail(f"{FD_LIMIT} members fit under a limit of {FD_LIMIT} descriptors")
+        for _ in range(5):  # a burst of connections the server cannot take
+            with pytest.raises(ConnectionClosedError):
+                new_client(server=server).recv(timeout=2.0)
+        # Nothing to await: the point is that nothing happens. A listener that
+        # spins on EMFILE would burn this whole interval.
+        before = cpu_seconds(server.pid)
+        assert not members[0].wait_closed(timeout=0.5)
+        assert cpu_seconds(server.pid) - before < 0.2
+        for member in members[-3:]:
+            member.close()
+        members[0].recv_until(
+            lambda f: f["type"] == "leave" and f["user"] == f"guest-{len(members)}"
+        )
+        members[0].sync()
+        newcomer = new_client(server=server)
+        assert newcomer.recv()["text"].startswith("welcome, guest-")
+        assert newcomer.sync()[-1]["type"] == "roster"

@@ -22,6 +22,7 @@ import pytest
 
 from pytest_chatlab.mock import MockClient
 from pytest_chatlab.server import ChatServer
+from support.sanitized import sanitized
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -153,4 +154,5 @@ def test_5000_connect_reset_cycles_leave_rss_and_descriptors_where_they_were(
     probe.sync()
     probe.sync()
     assert open_fds(server_process.pid) == fds_before
-    assert rss_kib(server_process.pid) - rss_before <= 512
+    if not sanitized(server_process.binary):  # a sanitizer's quarantine holds freed memory
+        assert rss_kib(server_process.pid) - rss_before <= 512

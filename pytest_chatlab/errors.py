@@ -11,7 +11,7 @@ __all__ = ["ProtocolError"]
 
 
 class ProtocolError(ValueError):
-    """Input the protocol refuses; ``code`` is the PROTOCOL.md error code."""
+    """Input the protocol refuses; ``code`` is the docs/protocol.md error code."""
 
     code: str
     frames: list[str]

@@ -19,7 +19,7 @@ from .errors import ProtocolError
 
 __all__ = ["DEFAULT_MAX_FRAME_BYTES", "FrameReader", "decode", "encode"]
 
-#: PROTOCOL.md's default limit on the bytes before a frame's newline.
+#: docs/protocol.md's default limit on the bytes before a frame's newline.
 DEFAULT_MAX_FRAME_BYTES = 65536
 
 
@@ -36,7 +36,7 @@ def encode(frame: dict[str, Any]) -> bytes:
 def decode(line: bytes | str) -> dict[str, Any]:
     """Parses one frame; a trailing newline is allowed.
 
-    As strict as PROTOCOL.md, where Python's ``json`` is lenient: ``NaN``,
+    As strict as docs/protocol.md, where Python's ``json`` is lenient: ``NaN``,
     ``Infinity``, numbers that overflow a double and lone surrogate escapes
     are ``ProtocolError("bad_json")`` like any text that is not UTF-8 JSON.
     JSON that is not an object is ``ProtocolError("bad_frame")``.

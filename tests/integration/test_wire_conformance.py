@@ -1,6 +1,6 @@
 """JSONTestSuite over the real wire: the server answers every file as the core does.
 
-shared/conformance/README.md: each file of at most 65,536 bytes without a
+tests/data/JSONTestSuite/README.md: each file of at most 65,536 bytes without a
 ``\\n`` byte, sent as one frame, comes back as the ``error`` code
 ``pytest_chatlab.decode`` gives (or, where it decodes, the room's normal
 answer); the connection stays open and a ``sync`` after it is answered; a
@@ -12,7 +12,7 @@ connection: session 1 is the sender, guest-1; session 2 a listener, guest-2),
 so this is a check that the wire and the core agree, frame for frame, for
 both members. Files with a ``\\n`` inside are sent too: the framer cuts them
 into several lines, and the core predicts those as well. The one empty file
-is an empty line on the wire, which PROTOCOL.md ignores.
+is an empty line on the wire, which docs/protocol.md ignores.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import pytest
 import pytest_chatlab as chatlab
 from pytest_chatlab.mock import MockClient
 from pytest_chatlab.server import ChatServer
-from support.conformance import ABSENT, SUITE
+from support.conformance import SUITE
 
 Connect = Callable[..., MockClient]
 Frame = dict[str, object]
@@ -37,12 +37,7 @@ MAX_FRAME = 65_536
 SENDER, LISTENER = 1, 2
 
 
-needs_suite = pytest.mark.skipif(SUITE is None, reason=ABSENT)
-
-
 def suite_files(prefix: str, *, large: bool) -> list[Path]:
-    if SUITE is None:
-        return []
     files = sorted(SUITE.glob(prefix + "*.json"))
     return [p for p in files if (p.stat().st_size > MAX_FRAME) == large]
 
@@ -77,7 +72,6 @@ def show(frames: list[Frame]) -> str:
     return json.dumps(frames, ensure_ascii=False)[:300]
 
 
-@needs_suite
 @pytest.mark.parametrize("prefix", ["y_", "n_", "i_"])
 def test_every_file_gets_the_cores_answer_and_the_connection_stays(
     server_process: ChatServer, new_client: Connect, prefix: str
@@ -125,11 +119,10 @@ def test_every_file_gets_the_cores_answer_and_the_connection_stays(
     assert sender.sync()[0]["text"] == "users: guest-1, guest-2"
 
 
-@needs_suite
 @pytest.mark.parametrize(
     "path",
-    suite_files("", large=True) if SUITE else [pytest.param(None, marks=pytest.mark.skip(ABSENT))],
-    ids=lambda p: p.name if isinstance(p, Path) else "absent",
+    suite_files("", large=True),
+    ids=lambda p: p.name,
 )
 def test_a_file_larger_than_the_limit_is_too_large_and_closed(
     new_client: Connect, path: Path

@@ -1,4 +1,4 @@
-"""PROTOCOL.md "Error codes" for refused frames, over the real wire.
+"""docs/protocol.md "Error codes" for refused frames, over the real wire.
 
 Every refused frame gets one ``error`` frame with its code and a text, to the
 sender alone; the connection stays open and served (a ``/who`` and a ``sync``

@@ -1,4 +1,4 @@
-"""PROTOCOL.md "Transport and framing" over the real wire, against chatlab-server.
+"""docs/protocol.md "Transport and framing" over the real wire, against chatlab-server.
 
 The server reassembles frames by ``\\n`` only, wherever the TCP reads cut
 them (inside a 4-byte UTF-8 character included), several per read; drops

@@ -1,4 +1,4 @@
-"""PROTOCOL.md lifecycle, commands and the sync barrier, over the real wire.
+"""docs/protocol.md lifecycle, commands and the sync barrier, over the real wire.
 
 Connect (welcome then roster; join then roster to the others; guest-N counts
 connections and is never reused), disconnect of every kind (leave then

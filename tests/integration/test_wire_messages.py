@@ -1,6 +1,6 @@
 """What an accepted frame means over the real wire, and the bytes the server sends.
 
-PROTOCOL.md: decoding is liberal (any key order and whitespace, unknown
+docs/protocol.md: decoding is liberal (any key order and whitespace, unknown
 fields ignored, duplicate keys: the last wins, depth up to 32, numbers that
 underflow); a client's ``from`` is ignored and the sender's real name is
 stamped; sizes up to the limits are served; and what the server writes is
@@ -63,7 +63,7 @@ def test_from_is_the_current_name_after_a_rename(new_client: Connect) -> None:
     ]
 
 
-# -- fields a frame's type does not define (PROTOCOL.md 1.1 "Field types") ------------
+# -- fields a frame's type does not define (docs/protocol.md 1.1 "Field types") ------------
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
-"""PROTOCOL.md "/name" over the real wire: valid, taken, reserved, bad, and the race.
+"""docs/protocol.md "/name" over the real wire: valid, taken, reserved, bad, and the race.
 
-Where PROTOCOL.md is silent, docs/protocol.md's reading is pinned: renaming
+Where docs/protocol.md is silent, docs/protocol.md's reading is pinned: renaming
 to one's own name in another case is allowed; a guest's own guest name in
 another case is reserved.
 """

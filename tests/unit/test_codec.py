@@ -1,6 +1,6 @@
-"""The codec of PROTOCOL.md ("Canonical encoding"): encode exactly, decode liberally.
+"""The codec of docs/protocol.md ("Canonical encoding"): encode exactly, decode liberally.
 
-Every expectation here is written from the contract (PROTOCOL.md, then
+Every expectation here is written from the contract (docs/protocol.md, then
 docs/protocol.md where the contract is silent), not from the implementation.
 """
 
@@ -27,7 +27,7 @@ def decode_error(line: str | bytes) -> ProtocolError:
 
 
 def python_canonical(obj: dict) -> str:
-    """The bytes PROTOCOL.md names as the definition of canonical, plus the newline."""
+    """The bytes docs/protocol.md names as the definition of canonical, plus the newline."""
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -200,7 +200,7 @@ def test_decode_duplicate_key_last_type_wins_over_wrong_one():
 
 
 WRONG_TYPES = ["5", "true", "null", "[]", '["x"]', "{}", '{"a":"b"}', "1.5"]
-#: PROTOCOL.md 1.1 "Field types": the fields each frame type defines.
+#: docs/protocol.md 1.1 "Field types": the fields each frame type defines.
 DEFINED = {
     "chat": ["from", "text"],
     "notice": ["from", "text"],

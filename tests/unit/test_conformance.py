@@ -1,8 +1,8 @@
-"""JSONTestSuite through the codec and the room (shared/conformance/README.md).
+"""JSONTestSuite through the codec and the room (tests/data/JSONTestSuite/README.md).
 
 y_ files never fail with bad_json (unless nested deeper than 32 levels),
 n_ files always do, i_ files return or raise ProtocolError and nothing else;
-where PROTOCOL.md itself decides an i_ file (invalid UTF-8, lone surrogate
+where docs/protocol.md itself decides an i_ file (invalid UTF-8, lone surrogate
 escapes, overflowing numbers, depth), its answer is checked too.
 """
 
@@ -13,7 +13,7 @@ import json
 import pytest
 
 import pytest_chatlab as chatlab
-from support.conformance import ABSENT, SUITE
+from support.conformance import SUITE
 
 pytestmark = pytest.mark.unit
 
@@ -21,8 +21,6 @@ MAX_DEPTH = 32
 
 
 def files(prefix: str = "") -> list:
-    if SUITE is None:
-        return [pytest.param(None, id=f"{prefix or 'all'}-absent", marks=pytest.mark.skip(ABSENT))]
     return sorted(p.name for p in SUITE.glob(prefix + "*.json"))
 
 
@@ -99,7 +97,7 @@ def test_i_file_returns_or_raises_protocol_error(name):
         assert value in {"bad_json", "bad_frame"}
 
 
-# The i_ files PROTOCOL.md decides: invalid UTF-8, lone surrogate escapes and
+# The i_ files docs/protocol.md decides: invalid UTF-8, lone surrogate escapes and
 # numbers that overflow a double are bad_json, as is nesting deeper than 32;
 # underflow and big integers that fit a double are fine (a top-level array is
 # then bad_frame).
@@ -144,8 +142,6 @@ I_BAD_FRAME = [
 
 
 def decided(names: list[str]) -> list:
-    if SUITE is None:
-        return files("i_")
     present = set(files("i_"))
     return [name for name in names if name in present]
 
@@ -161,8 +157,6 @@ def test_i_file_the_protocol_accepts_is_a_bad_frame_array(name):
 
 
 def deep_files() -> list:
-    if SUITE is None:
-        return files()
     return [name for name in files() if nesting_depth(read(name)) > MAX_DEPTH]
 
 

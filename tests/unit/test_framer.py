@@ -1,4 +1,4 @@
-"""Frame reassembly (PROTOCOL.md, "Transport and framing"; docs/protocol.md, "Framing").
+"""Frame reassembly (docs/protocol.md, "Transport and framing"; docs/protocol.md, "Framing").
 
 A frame ends at "\\n"; one trailing "\\r" is dropped; empty lines are ignored;
 the limit counts every byte before the "\\n", a trailing "\\r" included, and an
@@ -280,7 +280,7 @@ def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
 
 
 def model_frames(data: bytes, limit: int) -> tuple[list[str], bool]:
-    """The frames PROTOCOL.md yields from `data`, and whether it overflows."""
+    """The frames docs/protocol.md yields from `data`, and whether it overflows."""
     *complete, tail = data.split(b"\n")
     frames = []
     for line in complete:

@@ -1,4 +1,4 @@
-"""Chat lines, ping, /who, /help, unknown commands and types, and sync (PROTOCOL.md)."""
+"""Chat lines, ping, /who, /help, unknown commands and types, and sync (docs/protocol.md)."""
 
 from __future__ import annotations
 

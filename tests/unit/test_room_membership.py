@@ -1,4 +1,7 @@
-"""The room's membership: joins, guest numbers, server_full and leaves (PROTOCOL.md "Lifecycle")."""
+"""The room's membership: joins, guest numbers, server_full and leaves.
+
+docs/protocol.md, "Lifecycle".
+"""
 
 from __future__ import annotations
 

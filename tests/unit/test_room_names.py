@@ -1,4 +1,4 @@
-"""/name: the naming rules of PROTOCOL.md "Names", and docs/protocol.md's readings."""
+"""/name: the naming rules of docs/protocol.md "Names", and docs/protocol.md's readings."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The mock's wire module, pinned to the C++ codec and framer byte for byte.
 
-PROTOCOL.md: "the mock's frame builder (pytest_chatlab.wire) must equal the
+docs/protocol.md: "the mock's frame builder (pytest_chatlab.wire) must equal the
 C++ encoder byte for byte, and a test proves it on generated messages".
 """
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -148,10 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, RuntimeError, ValueError, ServerCrashedError) as error:
         print(f"chatlab-scenario: error: {error}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(report.render())
+    text = (
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report.render()
+    )
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `chatlab-scenario | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
     return 0
 
 

@@ -53,8 +53,10 @@ from typing import Literal
 
 from ._native import Client, Message
 from .errors import ProtocolError
+from .logtext import shorten
 from .mock import ConnectionClosedError
 from .naming import NameFollower
+from .waits import start_wait
 
 __all__ = ["Device", "DeviceEvent"]
 
@@ -72,14 +74,15 @@ class DeviceEvent:
     time: float
     data: Message | BaseException | str
 
-    def render(self, since: float) -> str:
+    def render(self, since: float, max_bytes: int = 0) -> str:
+        """One line; the data shortened to ``max_bytes`` (0: whole)."""
         if isinstance(self.data, Message):
             shown = json.dumps(self.data.to_dict(), ensure_ascii=False, sort_keys=True)
         elif isinstance(self.data, BaseException):
             shown = f"callback raised {type(self.data).__name__}: {self.data}"
         else:
             shown = self.data
-        return f"{self.time - since:+9.4f}s  {self.direction:<7}  {shown}"
+        return f"{self.time - since:+9.4f}s  {self.direction:<7}  {shorten(shown, max_bytes)}"
 
 
 class Device:
@@ -108,6 +111,9 @@ class Device:
         self._names: NameFollower[None] = NameFollower()
         self._ended: str | None = None
         self._started = time.monotonic()
+        #: When every wait gives up, whatever its timeout (time.monotonic; None:
+        #: no limit). The fixtures set it to end before the test's own timeout.
+        self.deadline: float | None = None
         self.label = label if label is not None else "device"
         #: this side of the connection, "127.0.0.1:50312"
         self.local_endpoint = ""
@@ -163,7 +169,7 @@ class Device:
             self._callbacks.append(callback)
         return callback
 
-    def sync(self, timeout: float = 5.0) -> list[Message]:
+    def sync(self, timeout: float | None = None) -> list[Message]:
         """Sends a sync barrier and waits for its answer.
 
         Returns the messages received since the previous ``sync`` returned
@@ -175,15 +181,15 @@ class Device:
         with self._cond:
             self._own_syncs.add(sync_id)
         self.send_message(Message(type="sync", id=sync_id))
-        deadline = time.monotonic() + timeout
+        wait = start_wait(timeout, self.deadline)
         with self._cond:
             while sync_id not in self._answers:
-                remaining = deadline - time.monotonic()
+                remaining = wait.until - time.monotonic()
                 if self._ended is not None or remaining <= 0:
                     error = ConnectionClosedError if self._ended is not None else TimeoutError
                     why = self._why_over() if self._ended else "no answer came in time"
                     raise error(
-                        f"{self.label}: waited {timeout} s for the answer to sync {sync_id!r}; "
+                        f"{self.label}: waited {wait} for the answer to sync {sync_id!r}; "
                         f"{why}; {_listing(self._messages[self._sync_mark :])}"
                     )
                 self._cond.wait(remaining)
@@ -192,14 +198,15 @@ class Device:
             return self._messages[start:end]
 
     def wait_for(
-        self, predicate: Callable[[Message], bool], timeout: float = 5.0
+        self, predicate: Callable[[Message], bool], timeout: float | None = None
     ) -> Message | None:
         """The first message since connect that ``predicate`` accepts: one
         already in ``messages``, or the first to arrive before the deadline.
         None if none does, or the connection ends first."""
-        if timeout > 0:
+        wait = start_wait(timeout, self.deadline)
+        if wait.seconds > 0:
             self._refuse_on_receive_thread("wait_for")
-        deadline = time.monotonic() + timeout
+        deadline = wait.until
         seen = 0
         while True:
             with self._cond:
@@ -215,11 +222,12 @@ class Device:
                     return message
             seen += len(fresh)
 
-    def wait_closed(self, timeout: float = 5.0) -> bool:
+    def wait_closed(self, timeout: float | None = None) -> bool:
         """True once the connection has ended (either side), False on timeout."""
-        if timeout > 0:
+        wait = start_wait(timeout, self.deadline)
+        if wait.seconds > 0:
             self._refuse_on_receive_thread("wait_closed")
-        deadline = time.monotonic() + timeout
+        deadline = wait.until
         with self._cond:
             while self._ended is None:
                 remaining = deadline - time.monotonic()
@@ -297,19 +305,20 @@ class Device:
 
     # -- reporting --------------------------------------------------------
 
-    def format_log(self, last: int | None = None) -> str:
+    def format_log(self, last: int = 0, max_bytes: int = 0) -> str:
         """Everything sent and received, one line per event, times since
-        connect; only the ``last`` events if given."""
+        connect: the ``last`` events (0: all), each shortened to ``max_bytes``
+        (0: whole)."""
         host, port = self.address
         with self._cond:
             state = self._ended or "connected"
             where = f"{self.local_endpoint} -> {host}:{port}"
-            lines = [f"{self.label} ({where}, name {self._names.name}, {state}):"]
-            events = self._log if last is None else self._log[max(0, len(self._log) - last) :]
+            head = f"{self.label} ({where}, name {self._names.name}, {state}):"
+            events = self._log[-last:] if last > 0 else self._log
+            lines = [event.render(self._started, max_bytes) for event in events]
             if len(events) < len(self._log):
-                lines.append(f"  ... {len(self._log) - len(events)} earlier events")
-            lines += ["  " + event.render(self._started) for event in events]
-        return "\n".join(lines)
+                lines.insert(0, f"... {len(self._log) - len(events):,} earlier events left out")
+        return "\n".join([head, *("  " + line for line in lines)])
 
     def __repr__(self) -> str:
         host, port = self.address

@@ -21,6 +21,7 @@ from .mock import MockClient
 from .options import configured_binary
 from .orchestrator import Harness
 from .server import ChatServer, ServerStartError
+from .timeouts import waits_deadline
 from .tracking import fail_on_callback_errors, fail_on_crash, tracked
 
 ServerFactory = Callable[..., ChatServer]
@@ -42,7 +43,9 @@ def chatlab_server_factory(
     ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
     the test, and fails it if one crashed or printed a sanitizer report."""
     binary = configured_binary(request.config)
-    servers = tracked(request.node).servers
+    record = tracked(request.node)
+    record.log_dir = tmp_path / "chatlab-logs"
+    servers = record.servers
 
     def start(
         *,
@@ -62,9 +65,12 @@ def chatlab_server_factory(
         try:
             server.start()
         except ServerStartError as error:
-            pytest.fail(str(error), pytrace=False)
-        servers.append(server)
-        return server
+            failure = str(error)
+        else:
+            servers.append(server)
+            return server
+        # Failed outside the except block: the message once, with no chained copy.
+        pytest.fail(failure, pytrace=False)
 
     yield start
     for server in servers:
@@ -93,6 +99,7 @@ def new_client(
 
     def connect(server: ChatServer | None = None, label: str | None = None) -> MockClient:
         client = MockClient(_server(request, server).address, label=label)
+        client.deadline = waits_deadline(request.node)
         clients.append(client)
         client.wait_greeted()  # a member (or refused) on return: no race with the next line
         return client
@@ -116,6 +123,7 @@ def bound_device(
         server: ChatServer | None = None, label: str | None = None, timeout: float = 5.0
     ) -> Device:
         device = Device(_server(request, server).address, label=label, timeout=timeout)
+        device.deadline = waits_deadline(request.node)
         devices.append(device)
         # A member (or refused) on return, so what others send next reaches it.
         greeted = device.wait_for(lambda m: m.type in ("roster", "error"), timeout=timeout)

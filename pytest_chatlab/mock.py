@@ -42,6 +42,8 @@ from typing import Any, Literal
 
 from . import wire
 from .errors import ProtocolError
+from .logtext import cap, shorten
+from .waits import start_wait
 
 __all__ = ["INVALID", "ConnectionClosedError", "LogEntry", "MockClient"]
 
@@ -77,14 +79,15 @@ class LogEntry:
     time: float
     data: Frame | bytes | str
 
-    def render(self, since: float) -> str:
+    def render(self, since: float, max_bytes: int = 0) -> str:
+        """One line; the data shortened to ``max_bytes`` (0: whole)."""
         if isinstance(self.data, dict):
             shown = json.dumps(self.data, ensure_ascii=False, sort_keys=True)
         elif isinstance(self.data, bytes):
             shown = f"raw {self.data!r}"
         else:
             shown = self.data
-        return f"{self.time - since:+9.4f}s  {self.direction:<4}  {shown}"
+        return f"{self.time - since:+9.4f}s  {self.direction:<4}  {shorten(shown, max_bytes)}"
 
 
 class MockClient:
@@ -116,6 +119,9 @@ class MockClient:
         self._pending: deque[Frame] = deque()
         self._eof = False
         self._closed = False
+        #: When every wait gives up, whatever its timeout (time.monotonic; None:
+        #: no limit). The fixtures set it to end before the test's own timeout.
+        self.deadline: float | None = None
 
     @classmethod
     def connect(
@@ -156,21 +162,24 @@ class MockClient:
 
     # -- receiving --------------------------------------------------------
 
-    def recv(self, timeout: float = 5.0) -> Frame:
+    def recv(self, timeout: float | None = None) -> Frame:
         """The next frame.
 
-        Raises ``TimeoutError`` if none arrives in time, and
-        ``ConnectionClosedError`` if the connection ended with none left.
+        Raises ``TimeoutError`` if none arrives in time (5 s unless
+        ``timeout`` says otherwise), and ``ConnectionClosedError`` at once if
+        the connection ended with none left.
         """
-        ended = self._fill(time.monotonic() + timeout)
+        wait = start_wait(timeout, self.deadline)
+        ended = self._fill(wait.until)
         if ended is not None:
             raise ended(
-                f"{self.label}: waited {timeout} s for the next frame; {self._why()}\n"
-                f"{self._recent()}"
+                f"{self.label}: waited {wait} for the next frame; {self._why()}\n{self._recent()}"
             )
         return self._pending.popleft()
 
-    def recv_until(self, predicate: Callable[[Frame], bool], timeout: float = 5.0) -> list[Frame]:
+    def recv_until(
+        self, predicate: Callable[[Frame], bool], timeout: float | None = None
+    ) -> list[Frame]:
         """Frames up to and including the first one ``predicate`` accepts.
 
         On timeout or close, the frames seen are put back and the error
@@ -179,19 +188,20 @@ class MockClient:
         what = f"a frame accepted by {getattr(predicate, '__name__', predicate)}"
         return self._until(predicate, timeout, what)
 
-    def recv_until_idle(self, idle: float = 0.05, timeout: float = 5.0) -> list[Frame]:
+    def recv_until_idle(self, idle: float = 0.05, timeout: float | None = None) -> list[Frame]:
         """Every frame until no byte has arrived for ``idle`` s (or the connection ended).
 
         A heuristic for draining chatter, not a synchronisation: prefer
         ``sync`` when the server must have answered. Raises ``TimeoutError``
         if the line is still busy after ``timeout`` s.
         """
-        deadline = time.monotonic() + timeout
+        wait = start_wait(timeout, self.deadline)
+        deadline = wait.until
         quiet_at = time.monotonic() + idle
         while not (self._eof or self._closed):
             if time.monotonic() >= deadline:
                 raise TimeoutError(
-                    f"{self.label}: waited {timeout} s for the line to be quiet for {idle} s; "
+                    f"{self.label}: waited {wait} for the line to be quiet for {idle} s; "
                     f"{len(self._pending)} frames came meanwhile\n{self._recent()}"
                 )
             if self._read(min(quiet_at, deadline)):
@@ -202,7 +212,7 @@ class MockClient:
         self._pending.clear()
         return frames
 
-    def sync(self, timeout: float = 5.0) -> list[Frame]:
+    def sync(self, timeout: float | None = None) -> list[Frame]:
         """Sends a ``sync`` barrier; returns the frames that arrived before its answer.
 
         Once it returns, the server has handled everything this client sent
@@ -218,13 +228,14 @@ class MockClient:
         )
         return frames[:-1]
 
-    def expect(self, type: str | None = None, timeout: float = 5.0, **fields: Any) -> Frame:
+    def expect(self, type: str | None = None, timeout: float | None = None, **fields: Any) -> Frame:
         """The next frame whose ``type`` and ``fields`` all match; others are consumed.
 
         ``sender=`` stands for the wire's ``from``. Raises ``AssertionError``
         listing the frames that did come when no match arrives in time or the
         connection ends first (those frames are then put back).
         """
+        __tracebackhide__ = True  # a failure points at the test's line, not this one
         wanted: Frame = {} if type is None else {"type": type}
         for key, value in fields.items():
             wanted["from" if key == "sender" else key] = value
@@ -237,7 +248,7 @@ class MockClient:
         except (TimeoutError, ConnectionClosedError) as exc:
             raise AssertionError(str(exc)) from None
 
-    def wait_greeted(self, timeout: float = 5.0) -> None:
+    def wait_greeted(self, timeout: float | None = None) -> None:
         """Waits until the server has answered the connect: the roster that
         makes this client a member, or the error that refuses it. Nothing is
         consumed; every frame stays queued for ``recv``.
@@ -245,22 +256,22 @@ class MockClient:
         Raises ``TimeoutError`` if neither came (a connection the server
         closed without a word returns too: ``server_closed`` says so).
         """
-        deadline = time.monotonic() + timeout
+        wait = start_wait(timeout, self.deadline)
         while not any(frame.get("type") in ("roster", "error") for frame in self._pending):
             if self._eof or self._closed:
                 return
-            if not self._read(deadline):
+            if not self._read(wait.until):
                 raise TimeoutError(
-                    f"{self.label}: waited {timeout} s for the server to greet this client; "
+                    f"{self.label}: waited {wait} for the server to greet this client; "
                     f"{self._why()}\n{self._recent()}"
                 )
 
-    def wait_closed(self, timeout: float = 5.0) -> bool:
+    def wait_closed(self, timeout: float | None = None) -> bool:
         """Reads until the server closes the connection: True then, False on timeout.
 
         Frames that arrive meanwhile are kept for ``recv``.
         """
-        deadline = time.monotonic() + timeout
+        deadline = start_wait(timeout, self.deadline).until
         while not self._eof:
             if self._closed or not self._read(deadline):
                 return False
@@ -313,11 +324,12 @@ class MockClient:
 
     # -- reporting --------------------------------------------------------
 
-    def format_log(self) -> str:
-        """The whole conversation, one line per event, times since connect."""
-        lines = [f"{self.label} ({self.local_port} -> {self.address[0]}:{self.address[1]}):"]
-        lines += ["  " + entry.render(self._started) for entry in self.log]
-        return "\n".join(lines)
+    def format_log(self, last: int = 0, max_bytes: int = 0) -> str:
+        """The conversation, one line per event, times since connect: the
+        ``last`` events (0: all), each shortened to ``max_bytes`` (0: whole)."""
+        head = f"{self.label} ({self.local_port} -> {self.address[0]}:{self.address[1]}):"
+        events = cap([entry.render(self._started, max_bytes) for entry in self.log], last)
+        return "\n".join([head, *("  " + line for line in events)])
 
     # -- internals --------------------------------------------------------
 
@@ -342,15 +354,17 @@ class MockClient:
                 return TimeoutError
         return None
 
-    def _until(self, predicate: Callable[[Frame], bool], timeout: float, what: str) -> list[Frame]:
-        deadline = time.monotonic() + timeout
+    def _until(
+        self, predicate: Callable[[Frame], bool], timeout: float | None, what: str
+    ) -> list[Frame]:
+        wait = start_wait(timeout, self.deadline)
         seen: list[Frame] = []
-        while (ended := self._fill(deadline)) is None:
+        while (ended := self._fill(wait.until)) is None:
             seen.append(self._pending.popleft())
             if predicate(seen[-1]):
                 return seen
         self._pending.extendleft(reversed(seen))
-        raise ended(f"{self.label}: waited {timeout} s for {what}; {self._why()}; {_listing(seen)}")
+        raise ended(f"{self.label}: waited {wait} for {what}; {self._why()}; {_listing(seen)}")
 
     def _read(self, deadline: float) -> bool:
         """One read, waiting until ``deadline`` at most; True if anything happened."""

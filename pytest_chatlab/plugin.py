@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from . import __version__
 from ._lifeline import die_with_parent
-from .options import configured_binary, default_timeout, read_timeout
-from .tracking import fail_on_crash, report_sections
+from .options import (
+    LogLimits,
+    default_timeout,
+    read_log_limits,
+    read_server,
+    read_timeout,
+    server_header,
+)
+from .timeouts import set_timer
+from .tracking import fail_on_crash, report_sections, start_attempt
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
 
@@ -51,6 +60,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
     )
     parser.addini(
+        "chatlab_log_events",
+        "events of each mock client and device a failure report shows, the last ones "
+        "(the whole log goes to a file under the test's tmp_path); 0 shows all",
+        default=str(LogLimits.events),
+    )
+    parser.addini(
+        "chatlab_log_line_bytes",
+        "bytes of each logged frame a failure report shows, head and tail; 0 shows all",
+        default=str(LogLimits.line_bytes),
+    )
+    parser.addini(
         "chatlab_timeout",
         "seconds a test that uses chatlab fixtures may run (pytest-timeout), unless the "
         "test or the run sets its own; 0 turns it off",
@@ -62,16 +82,15 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, help_text in LEVELS.items():
         config.addinivalue_line("markers", f"{name}: {help_text}")
     read_timeout(config)
+    read_log_limits(config)
+    read_server(config)
     if hasattr(config, "workerinput"):  # a pytest-xdist worker
         die_with_parent()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    try:
-        server = str(configured_binary(config))
-    except pytest.fail.Exception:
-        server = "not found"
-    return f"chatlab: pytest-chatlab {__version__} ({Path(__file__).parent}), server {server}"
+    where = Path(__file__).parent
+    return f"chatlab: pytest-chatlab {__version__} ({where}), {server_header(config)}"
 
 
 def level_of(fixturenames: list[str]) -> str | None:
@@ -91,6 +110,16 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     timeout = default_timeout(item.config)
     if timeout > 0 and item.get_closest_marker("timeout") is None:
         item.add_marker(pytest.mark.timeout(timeout))
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    return set_timer(item, settings)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    start_attempt(item)
 
 
 @pytest.hookimpl(wrapper=True)

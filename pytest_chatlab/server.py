@@ -34,6 +34,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -75,7 +76,10 @@ def server_binary() -> Path:
     1. the ``CHATLAB_SERVER`` environment variable (a wrong path is an error,
        not a reason to fall back: the user asked for that binary);
     2. the binary bundled in the installed package (``pytest_chatlab/bin``);
-    3. ``chatlab-server`` on ``PATH``.
+    3. beside the running Python (the ``bin`` of its virtual environment,
+       where the wheel installs it too: an editable install, or a venv that
+       is not activated, has it there and not on ``PATH``);
+    4. ``chatlab-server`` on ``PATH``.
     """
     configured = os.environ.get(SERVER_ENV)
     if configured:
@@ -83,14 +87,16 @@ def server_binary() -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"{SERVER_ENV}={configured}: no such file")
         return path
-    if _BUNDLED.is_file():
-        return _BUNDLED
+    beside_python = Path(sys.executable).parent / "chatlab-server"
+    for path in (_BUNDLED, beside_python):
+        if path.is_file():
+            return path
     found = shutil.which("chatlab-server")
     if found:
         return Path(found)
     raise FileNotFoundError(
-        f"chatlab-server not found: {SERVER_ENV} is not set, {_BUNDLED} does not exist "
-        "and there is no chatlab-server on PATH"
+        f"chatlab-server not found: {SERVER_ENV} is not set, neither {_BUNDLED} nor "
+        f"{beside_python} exists, and there is no chatlab-server on PATH"
     )
 
 

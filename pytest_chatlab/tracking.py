@@ -10,21 +10,32 @@ client's frames, each device's messages.
 
 from __future__ import annotations
 
+import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from .device import Device
+from .logtext import shorten
 from .mock import MockClient
+from .options import log_limits
 from .orchestrator import Harness
 from .server import ChatServer, ServerCrashedError
 
-__all__ = ["Tracked", "fail_on_callback_errors", "fail_on_crash", "report_sections", "tracked"]
+__all__ = [
+    "Tracked",
+    "fail_on_callback_errors",
+    "fail_on_crash",
+    "report_sections",
+    "start_attempt",
+    "tracked",
+]
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
-_DEVICE_EVENTS = 200  # the most recent; a chatty device's whole log buries the failure
 
 
 @dataclass
@@ -35,6 +46,8 @@ class Tracked:
     clients: list[MockClient] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
     harnesses: list[Harness] = field(default_factory=list)
+    #: where whole logs go when the test fails (the test's tmp_path), if known
+    log_dir: Path | None = None
     #: servers whose crash already failed the test, so teardown does not repeat it
     reported: set[int] = field(default_factory=set)
 
@@ -42,6 +55,12 @@ class Tracked:
 def tracked(item: pytest.Item) -> Tracked:
     """The record of ``item``, created on first use."""
     return item.stash.setdefault(_KEY, Tracked())
+
+
+def start_attempt(item: pytest.Item) -> None:
+    """Forgets what an earlier run of ``item`` made (pytest-rerunfailures runs
+    it again): each attempt's report explains that attempt alone."""
+    item.stash[_KEY] = Tracked()
 
 
 def fail_on_crash(item: pytest.Item) -> None:
@@ -77,19 +96,38 @@ def fail_on_callback_errors(item: pytest.Item) -> None:
 
 def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
     """Titled texts for a failing test's report: server stderr, client frames,
-    device messages."""
+    device messages, each within the run's log limits; the whole logs go to
+    files in the test's tmp_path, named in their sections."""
     record = item.stash.get(_KEY, Tracked())
+    limits = log_limits(item.config)
     sections = []
     for server in record.servers:
         title = f"chatlab-server {server.host}:{server.port} ({server.status}) stderr"
-        sections.append((title, server.stderr_tail(_STDERR_LINES) or "(empty)"))
-    for client in record.clients:
-        sections.append((f"chatlab mock client {client.label}", client.format_log()))
-    for device in record.devices:
-        sections.append((f"chatlab device {device.label}", device.format_log(_DEVICE_EVENTS)))
+        tail = server.stderr_tail(_STDERR_LINES)
+        lines = [shorten(line, limits.line_bytes) for line in tail.splitlines()]
+        sections.append((title, "\n".join(lines) or "(empty)"))
+    logs: list[tuple[str, str, Callable[[int, int], str]]] = [
+        ("chatlab mock client", client.label, client.format_log) for client in record.clients
+    ]
+    logs += [("chatlab device", device.label, device.format_log) for device in record.devices]
+    for index, (kind, label, format_log) in enumerate(logs, 1):
+        text = format_log(limits.events, limits.line_bytes)
+        whole = _keep_whole_log(record.log_dir, f"{index:02d}-{label}", format_log(0, 0))
+        if whole is not None:
+            text += f"\n  (whole log: {whole})"
+        sections.append((f"{kind} {label}", text))
     for harness in record.harnesses:
         # One snapshot, so the report and the timeline shown agree.
         report = harness.report()
         sections.append(("chatlab harness report", report.render()))
         sections.append(("chatlab harness timeline", report.format_timeline()))
     return sections
+
+
+def _keep_whole_log(log_dir: Path | None, name: str, text: str) -> Path | None:
+    if log_dir is None:
+        return None
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / (re.sub(r"[^\w.-]", "_", name) + ".log")
+    path.write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
+    return path

@@ -138,3 +138,15 @@ def test_a_refused_connection_is_a_runtime_failure():
     assert done.returncode == 1
     assert done.stderr.startswith("chatlab-scenario: error: ")
     assert done.stdout == ""
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    assert SCRIPT is not None
+    reader = subprocess.Popen([SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None
+    assert reader.stderr is not None
+    reader.stdout.close()  # like `chatlab-scenario | head -0`: nobody reads the table
+    errors = reader.stderr.read()
+    reader.stderr.close()
+    assert reader.wait(timeout=60) == 0
+    assert errors == b""

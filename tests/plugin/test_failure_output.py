@@ -10,6 +10,8 @@ mode gets all of them, also under pytest-xdist.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_chatlab import server_binary
@@ -169,3 +171,76 @@ def test_every_section_reaches_the_report_from_xdist_workers(pytester: pytest.Py
     ):
         assert title in output
     assert output.count(" stderr (call) ") == 3  # one server each for the three wire modes
+
+
+def test_each_rerun_reports_only_its_own_attempts_sections(pytester: pytest.Pytester):
+    pytest.importorskip("pytest_rerunfailures")
+    pytester.makepyfile(INTEGRATION)
+
+    result = pytester.runpytest(*NO_HYPOTHESIS, "-p", "rerunfailures", "--reruns", "2", "-rA")
+
+    result.stdout.fnmatch_lines(["*1 failed, 2 rerun*"])
+    failure = result.stdout.str().split("= FAILURES =")[1]
+    titles = [line for line in failure.splitlines() if "chatlab" in line and "----" in line]
+    # One server's stderr and the two clients' frames, from the last attempt only.
+    assert len([t for t in titles if "chatlab-server" in t]) == 1, titles
+    assert len([t for t in titles if "chatlab mock client" in t]) == 2, titles
+
+
+LONG_AND_CHATTY = """
+    def test_long(new_client):
+        alice, bob = new_client(label="alice"), new_client(label="bob")
+        bob.sync()
+        for n in range(300):
+            alice.send_text(f"line {n}")
+        alice.send_text("x" * 4000)
+        alice.sync()
+        bob.sync()
+        assert False, "look at the logs"
+"""
+
+
+def test_long_frames_are_shortened_and_long_logs_capped_with_the_whole_log_in_a_file(
+    pytester: pytest.Pytester,
+):
+    pytester.makepyfile(LONG_AND_CHATTY)
+
+    result = pytester.runpytest(*NO_HYPOTHESIS, f"--basetemp={pytester.path / 'tmp'}")
+
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert len(output) < 60_000  # 300 frames to each of two clients, one of 4 kB
+    assert "bytes, " in output
+    assert "left out] ..." in output
+    assert "earlier events left out" in output
+    [bob_log] = [
+        line.split("whole log: ")[1].rstrip(")")
+        for line in result.stdout.lines
+        if "whole log:" in line and "bob" in line
+    ]
+    whole = Path(bob_log).read_text(encoding="utf-8")
+    assert "x" * 4000 in whole
+    assert whole.count('"type": "chat"') == 301
+
+
+def test_the_ini_keys_set_the_log_limits(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\nchatlab_log_events = 5\nchatlab_log_line_bytes = 0\n")
+    pytester.makepyfile(LONG_AND_CHATTY)
+
+    result = pytester.runpytest(*NO_HYPOTHESIS)
+
+    output = result.stdout.str()
+    assert "x" * 4000 in output  # no line limit
+    bob = output.split("chatlab mock client bob")[1]
+    assert bob.count("  recv  ") + bob.count("  sent  ") == 5
+
+
+@pytest.mark.parametrize("key", ["chatlab_log_events", "chatlab_log_line_bytes"])
+def test_a_bad_log_limit_is_a_usage_error(pytester: pytest.Pytester, key: str):
+    pytester.makeini(f"[pytest]\n{key} = lots\n")
+    pytester.makepyfile("def test_a(): pass")
+
+    result = pytester.runpytest(*NO_HYPOTHESIS)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{key} must be a whole number*'lots'*"])

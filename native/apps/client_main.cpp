@@ -71,7 +71,7 @@ CommandLine parse(int argc, char** argv) {
       line.host = arguments.value();
     } else if (name == "--port") {
       line.port = parse_port(arguments.value());
-    } else if (name.rfind("-", 0) != 0) {
+    } else if (name.rfind('-', 0) != 0) {
       parse_endpoint(name, line);
     } else {
       throw UsageError("unknown option: " + name);
@@ -158,7 +158,7 @@ int run(const CommandLine& line) {
     return 1;
   }
   chatlab::io::ClientCallbacks callbacks;
-  callbacks.on_message = [&events](chatlab::Message message) {
+  callbacks.on_message = [&events](const chatlab::Message& message) {
     if (message.type == "sync" && message.id == final_sync_id) {
       events.synced = true;
       events.notify();

@@ -29,7 +29,8 @@ class Arguments {
     if (++index_ >= argc_) return false;
     name_ = argv_[index_];
     inline_value_.reset();
-    if (const auto equals = name_.find('='); name_.rfind("--", 0) == 0 && equals != name_.npos) {
+    if (const auto equals = name_.find('=');
+        name_.rfind("--", 0) == 0 && equals != std::string::npos) {
       inline_value_ = name_.substr(equals + 1);
       name_.resize(equals);
     }

@@ -1,4 +1,4 @@
-// chatlab-server: the command line of PROTOCOL.md, then the Server's loop.
+// chatlab-server: the command line of docs/protocol.md, then the Server's loop.
 
 #include <cstdio>
 #include <exception>

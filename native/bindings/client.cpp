@@ -104,6 +104,8 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
 
   /// The GIL is held here: by the Python thread that dropped the last
   /// reference, or by the receive thread whose callback did.
+  /// gil_scoped_release throws only while pybind11's internals are first made, long before.
+  // NOLINTNEXTLINE(bugprone-exception-escape)
   ~BoundClient() {
     if (!io_) return;
     if (io_->on_receive_thread()) {
@@ -180,14 +182,17 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
   /// Runs `body(self)` on the receive thread with the GIL held, if Python
   /// and this client are still there. `self` goes before the GIL does, so a
   /// last reference dropped here destroys the client with the GIL held.
+  /// gil_scoped_acquire throws only while pybind11's internals are first made, long before.
   template <typename Body>
+  // NOLINTNEXTLINE(bugprone-exception-escape)
   static void enter_python(const std::weak_ptr<BoundClient>& weak, Body&& body) noexcept {
     PythonEntry entry;
     if (!entry.admitted()) return;
     py::gil_scoped_acquire gil;
     try {
       if (std::shared_ptr<BoundClient> self = weak.lock()) body(*self);
-    } catch (...) {  // body records Python errors itself; nothing else may escape
+    } catch (...) {  // NOLINT(bugprone-empty-catch)
+      // body records Python errors itself; nothing else may escape
     }
   }
 
@@ -224,11 +229,11 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
   template <typename... Args>
   void call(const py::object& callback, Args&&... args) {
     if (!callback) return;
-    const py::object keep = callback;
+    const py::object keep = callback;  // NOLINT(performance-unnecessary-copy-initialization)
     try {
       keep(std::forward<Args>(args)...);
     } catch (py::error_already_set& error) {
-      const py::object value = error.value();
+      const py::object& value = error.value();
       // Before 3.12 the traceback may travel beside the exception, not on it.
       PyObject* traceback = PyException_GetTraceback(value.ptr());
       if (traceback == nullptr && error.trace()) {

@@ -33,6 +33,8 @@ PYBIND11_MODULE(_native, m) {
   using namespace chatlab::bindings;
   m.doc() = "The chatlab C++ core, bound for Python. Import pytest_chatlab, not this.";
   m.attr("ProtocolError") = protocol_error_class();
+  // By value: pybind11 takes a void (*)(std::exception_ptr).
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   py::register_exception_translator([](std::exception_ptr thrown) {
     try {
       if (thrown) std::rethrow_exception(thrown);

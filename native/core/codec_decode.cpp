@@ -142,7 +142,8 @@ class FrameHandler {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& error) {
     std::string_view text = error.what();
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix: the text is for people.
-    if (const auto end = text.find("] "); text.rfind("[json.", 0) == 0 && end != text.npos) {
+    if (const auto end = text.find("] ");
+        text.rfind("[json.", 0) == 0 && end != std::string_view::npos) {
       text.remove_prefix(end + 2);
     }
     error_ = printable(text);

@@ -1,5 +1,5 @@
 #pragma once
-/// Protocol error codes (PROTOCOL.md, "Error codes") and the exception that carries one.
+/// Protocol error codes (docs/protocol.md, "Error codes") and the exception that carries one.
 
 #include <cstddef>
 #include <stdexcept>
@@ -40,7 +40,7 @@ class ProtocolError : public std::runtime_error {
   ErrorCode code() const noexcept { return code_; }
 
  private:
-  ErrorCode code_;  ///< the PROTOCOL.md code of this refusal
+  ErrorCode code_;  ///< the docs/protocol.md code of this refusal
 };
 
 }  // namespace chatlab

@@ -1,5 +1,5 @@
 #pragma once
-/// One protocol frame as a value: the fields of PROTOCOL.md, absent ones empty.
+/// One protocol frame as a value: the fields of docs/protocol.md, absent ones empty.
 
 #include <optional>
 #include <string>
@@ -15,7 +15,7 @@ struct Message {
   std::optional<std::string> text;                ///< chat text, notice, or error text
   std::optional<std::string> user;                ///< "join" / "leave": who
   std::optional<std::vector<std::string>> users;  ///< "roster": members in connection order
-  std::optional<std::string> code;                ///< "error": the PROTOCOL.md code
+  std::optional<std::string> code;                ///< "error": the docs/protocol.md code
   std::optional<std::string> id;                  ///< "sync": the barrier id
 
   friend bool operator==(const Message& a, const Message& b) {

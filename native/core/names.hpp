@@ -1,5 +1,5 @@
 #pragma once
-/// The naming rules of PROTOCOL.md ("Names"), as pure predicates.
+/// The naming rules of docs/protocol.md ("Names"), as pure predicates.
 
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-/// The room: PROTOCOL.md's reaction to joins, leaves and frames, as effects.
+/// The room: docs/protocol.md's reaction to joins, leaves and frames, as effects.
 
 #include <cstddef>
 #include <optional>

@@ -1,4 +1,4 @@
-"""PROTOCOL.md's three closing limits over the real wire.
+"""docs/protocol.md's three closing limits over the real wire.
 
 ``--max-frame-bytes`` (frame_too_large: closed after the frame; the count
 includes a trailing ``\\r``; refused without waiting for a newline; frames

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "apps/command_line.hpp"
+#include "cli/arguments.hpp"
+#include "cli/numbers.hpp"
+#include "cli/usage.hpp"
 #include "io/process.hpp"
 #include "io/server.hpp"
 #include "io/socket.hpp"
@@ -18,11 +20,11 @@ constexpr const char* usage =
     "                      [--max-frame-bytes 65536] [--max-outbound-bytes 1048576]\n"
     "                      [--exit-on-stdin-eof]\n";
 
-using chatlab::apps::UsageError;
+using chatlab::cli::UsageError;
 
 std::size_t parse_count(const std::string& option, const std::string& text, std::size_t low,
                         std::size_t high) {
-  if (const auto value = chatlab::apps::parse_number(text, low, high)) return *value;
+  if (const auto value = chatlab::cli::parse_number(text, low, high)) return *value;
   throw UsageError(option + " takes a number from " + std::to_string(low) + " to " +
                    std::to_string(high) + ", not '" + text + "'");
 }
@@ -37,7 +39,7 @@ CommandLine parse(int argc, char** argv) {
   constexpr std::size_t most = std::numeric_limits<std::size_t>::max();
   CommandLine line;
   chatlab::io::ServerOptions& options = line.options;
-  chatlab::apps::Arguments arguments(argc, argv);
+  chatlab::cli::Arguments arguments(argc, argv);
   while (arguments.next()) {
     const std::string& name = arguments.name();
     if (name == "--help" || name == "-h") {
@@ -73,7 +75,7 @@ int main(int argc, char** argv) {
     line = parse(argc, argv);
     return line.help;
   };
-  if (const auto status = chatlab::apps::exit_after_parsing("chatlab-server", usage, parsed)) {
+  if (const auto status = chatlab::cli::exit_after_parsing("chatlab-server", usage, parsed)) {
     return *status;
   }
   chatlab::io::raise_fd_limit();

@@ -24,10 +24,11 @@
 #include <string_view>
 #include <vector>
 
-#include "apps/command_line.hpp"
 #include "bench/connect.hpp"
 #include "bench/options.hpp"
+#include "cli/arguments.hpp"
 #include "core/codec.hpp"
+#include "core/requests.hpp"
 
 namespace {
 
@@ -59,16 +60,11 @@ struct Peer {
 }
 
 /// The shortest chat line on the wire: an empty text, "\n" included.
-std::size_t empty_chat_bytes() {
-  chatlab::Message message;
-  message.type = "chat";
-  message.text = "";
-  return chatlab::encode(message).size();
-}
+std::size_t empty_chat_bytes() { return chatlab::encode(chatlab::chat_message("")).size(); }
 
 /// Reads one of the load generator's own options into `options`: false for a
 /// name it does not know, a UsageError for a value missing or out of its range.
-bool read_option(Options& options, const std::string& name, chatlab::apps::Arguments& arguments) {
+bool read_option(Options& options, const std::string& name, chatlab::cli::Arguments& arguments) {
   using chatlab::bench::count_option;
   if (name == "--receivers") {
     options.receivers = count_option(name, arguments.value(), 1, 100000);
@@ -137,10 +133,9 @@ bool read_peer(Peer& peer, std::vector<char>& buffer) {
 }
 
 std::string chat_payload(const Options& options) {
-  chatlab::Message message;
-  message.type = "chat";
-  message.text = std::string(options.line_bytes - empty_chat_bytes(), 'x');  // parse() checked
-  const std::string line = chatlab::encode(message);
+  // parse() checked that line_bytes leaves room for one byte of text at least.
+  const std::string text(options.line_bytes - empty_chat_bytes(), 'x');
+  const std::string line = chatlab::encode(chatlab::chat_message(text));
   std::string payload;
   payload.reserve(line.size() * options.lines);
   for (std::size_t i = 0; i < options.lines; ++i) payload += line;

@@ -1,6 +1,6 @@
 #pragma once
-/// What the bench tools' command lines share beyond apps/command_line.hpp:
-/// the option named in every error, real-valued options, --connect and --help.
+/// What the bench tools' command lines share beyond native/cli: the option
+/// named in every error, real-valued options, --connect and --help.
 
 #include <cstddef>
 #include <cstdint>
@@ -8,17 +8,20 @@
 #include <optional>
 #include <string>
 
-#include "apps/command_line.hpp"
-#include "bench/connect.hpp"
+#include "cli/arguments.hpp"
+#include "cli/endpoint.hpp"
+#include "cli/numbers.hpp"
+#include "cli/usage.hpp"
+#include "io/socket.hpp"
 
 namespace chatlab::bench {
 
-using apps::UsageError;
+using cli::UsageError;
 
 /// `text` as a whole number from `low` to `high`; else a UsageError naming `option`.
 inline std::size_t count_option(const std::string& option, const std::string& text, std::size_t low,
                                 std::size_t high) {
-  if (const auto value = apps::parse_number(text, low, high)) return *value;
+  if (const auto value = cli::parse_number(text, low, high)) return *value;
   throw UsageError(option + " takes a number from " + std::to_string(low) + " to " +
                    std::to_string(high) + ", not '" + text + "'");
 }
@@ -31,7 +34,7 @@ enum class Low { closed, open };
 /// `high`; else a UsageError naming `option`.
 inline double real_option(const std::string& option, const std::string& text, double low,
                           double high, Low end = Low::closed) {
-  const auto value = apps::parse_real(text, low, high);
+  const auto value = cli::parse_real(text, low, high);
   if (value && (end == Low::closed || *value > low)) return *value;
   char range[96];
   std::snprintf(range, sizeof range, end == Low::closed ? "from %g to %g" : "above %g, up to %g",
@@ -41,39 +44,38 @@ inline double real_option(const std::string& option, const std::string& text, do
 
 /// Where the server listens, as --connect gives it.
 struct Endpoint {
-  std::string host;        ///< an IPv4 or IPv6 literal, without brackets
+  std::string host;        ///< an IPv4 or IPv6 literal (or "localhost"), without brackets
   std::uint16_t port = 0;  ///< 0 until --connect is read
 };
 
 /// "127.0.0.1:4000" or "[::1]:4000"; else a UsageError naming `option`.
 inline Endpoint endpoint_option(const std::string& option, const std::string& text) {
-  const auto colon = text.rfind(':');
   const auto bad = [&](const char* why) {
     return UsageError(option + " takes HOST:PORT, " + why + ", not '" + text + "'");
   };
-  if (colon == std::string::npos) throw bad("with a colon");
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (!ip_address(host, 0)) throw bad("the host an IPv4 or IPv6 address");
-  const auto port = apps::parse_number(text.substr(colon + 1), 1, 65535);
+  const auto parts = cli::split_host_port(text);
+  if (!parts) throw bad("with a colon");
+  if (!io::parse_address(parts->host, 0)) throw bad("the host an IPv4 or IPv6 address");
+  const auto port = cli::parse_number(parts->port, 1, 65535);
   if (!port) throw bad("the port a number from 1 to 65535");
-  return Endpoint{host, static_cast<std::uint16_t>(*port)};
+  Endpoint endpoint;
+  endpoint.host = parts->host;
+  endpoint.port = static_cast<std::uint16_t>(*port);
+  return endpoint;
 }
 
 /// Reads argv into `options`: --help, --connect (required) into its `server`,
 /// and every other option through `read_option`, which takes the option's
 /// value and returns false for a name it does not know. The exit status when
-/// the program ends here, as apps::exit_after_parsing gives it.
+/// the program ends here, as cli::exit_after_parsing gives it.
 template <class Options>
 std::optional<int> parse_or_exit(const char* program, const char* usage, int argc, char** argv,
                                  Options& options,
                                  bool (*read_option)(Options&, const std::string&,
-                                                     apps::Arguments&)) {
+                                                     cli::Arguments&)) {
   const auto parse = [&] {
     bool help = false;
-    apps::Arguments arguments(argc, argv);
+    cli::Arguments arguments(argc, argv);
     while (arguments.next()) {
       const std::string& name = arguments.name();
       if (name == "--help" || name == "-h") {
@@ -87,7 +89,7 @@ std::optional<int> parse_or_exit(const char* program, const char* usage, int arg
     if (!help && options.server.port == 0) throw UsageError("--connect is required");
     return help;
   };
-  return apps::exit_after_parsing(program, usage, parse);
+  return cli::exit_after_parsing(program, usage, parse);
 }
 
 }  // namespace chatlab::bench

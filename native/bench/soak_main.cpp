@@ -1,18 +1,19 @@
 // chatlab-soak's command line; soak.hpp says what a run does.
 
-#include <sys/resource.h>
-
 #include <limits>
 #include <string>
 
-#include "apps/command_line.hpp"
 #include "bench/options.hpp"
 #include "bench/soak.hpp"
+#include "cli/arguments.hpp"
+#include "cli/numbers.hpp"
+#include "cli/usage.hpp"
+#include "io/process.hpp"
 
 namespace {
 
-using chatlab::apps::UsageError;
 using chatlab::bench::soak::Options;
+using chatlab::cli::UsageError;
 
 constexpr const char* usage =
     "usage: chatlab-soak --connect HOST:PORT [--clients 500] [--duration 60] [--rate 1]\n"
@@ -22,7 +23,7 @@ constexpr const char* usage =
 
 /// Reads one of the soak's own options into `o`: false for a name it does
 /// not know, a UsageError for a value that is missing or out of its range.
-bool read_option(Options& o, const std::string& name, chatlab::apps::Arguments& arguments) {
+bool read_option(Options& o, const std::string& name, chatlab::cli::Arguments& arguments) {
   using chatlab::bench::count_option;
   using chatlab::bench::Low;
   using chatlab::bench::real_option;
@@ -40,7 +41,7 @@ bool read_option(Options& o, const std::string& name, chatlab::apps::Arguments& 
   } else if (name == "--slow-at") {
     // Any negative number means no slow reader, as -1 does.
     const std::string value = arguments.value();
-    const auto at = chatlab::apps::parse_real(value, -std::numeric_limits<double>::max(), hour);
+    const auto at = chatlab::cli::parse_real(value, -std::numeric_limits<double>::max(), hour);
     if (!at) {
       throw UsageError(name + " takes a number up to 3600 (negative: none), not '" + value + "'");
     }
@@ -69,11 +70,7 @@ int main(int argc, char** argv) {
           chatlab::bench::parse_or_exit("chatlab-soak", usage, argc, argv, options, read_option)) {
     return *status;
   }
-  rlimit files{};  // C clients need C descriptors
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &files);
-  }
+  chatlab::io::raise_fd_limit();  // C clients need C descriptors
   chatlab::bench::soak::Soak soak(options);
   return soak.run();
 }

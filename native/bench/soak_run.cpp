@@ -16,6 +16,7 @@
 #include "bench/connect.hpp"
 #include "bench/soak.hpp"
 #include "core/codec.hpp"
+#include "core/requests.hpp"
 
 namespace chatlab::bench::soak {
 namespace {
@@ -134,10 +135,7 @@ bool Soak::drain(Nanos deadline) {
 }
 
 bool Soak::sync_all(Nanos deadline) {
-  chatlab::Message sync;
-  sync.type = "sync";
-  sync.id = "end";
-  const std::string frame = chatlab::encode(sync);
+  const std::string frame = chatlab::encode(chatlab::sync_message("end"));
   for (std::size_t i = 0; i < n_; ++i) {
     if (!peers_[i].open) continue;
     peers_[i].out += frame;

@@ -10,6 +10,7 @@
 
 #include "bench/soak.hpp"
 #include "core/codec.hpp"
+#include "core/requests.hpp"
 
 namespace chatlab::bench::soak {
 
@@ -46,9 +47,7 @@ void Soak::read_peer(std::size_t j) {
 void Soak::send_chat(std::size_t i) {
   Peer& p = peers_[i];
   if (!p.open) return;
-  chatlab::Message message;
-  message.type = "chat";
-  message.text = random_text(i, now_ns());
+  chatlab::Message message = chatlab::chat_message(random_text(i, now_ns()));
   p.out += chatlab::encode(message);
   ++p.seq;
   ++sent_[i];

@@ -14,6 +14,9 @@ namespace py = pybind11;
 /// Registers Message, Outgoing, Target, Room, FrameBuffer, encode and decode.
 void bind_core(py::module_& m);
 
+/// Registers NameFollower, is_command and requested_name.
+void bind_naming(py::module_& m);
+
 /// Registers Client (Layer B's client with its receive thread) and the exit
 /// hook that stops every client before the interpreter finalizes.
 void bind_client(py::module_& m);

@@ -70,8 +70,15 @@ void bind_message(py::module_& m) {
   py::class_<Message>(m, "Message", "One protocol frame as a value; absent fields are None.")
       .def(py::init([](std::string type, OptionalText sender, OptionalText text, OptionalText user,
                        OptionalNames users, OptionalText code, OptionalText id) {
-             return Message{std::move(type),  std::move(sender), std::move(text), std::move(user),
-                            std::move(users), std::move(code),   std::move(id)};
+             Message message;  // by name: a field that moves in Message cannot swap two here
+             message.type = std::move(type);
+             message.sender = std::move(sender);
+             message.text = std::move(text);
+             message.user = std::move(user);
+             message.users = std::move(users);
+             message.code = std::move(code);
+             message.id = std::move(id);
+             return message;
            }),
            py::kw_only(), py::arg("type"), py::arg("sender") = py::none(),
            py::arg("text") = py::none(), py::arg("user") = py::none(),
@@ -102,7 +109,12 @@ void bind_outgoing(py::module_& m) {
 
   py::class_<Outgoing>(m, "Outgoing", "One effect: deliver message to target.")
       .def(py::init([](Target target, SessionId session, Message message, bool close) {
-             return Outgoing{target, session, std::move(message), close};
+             Outgoing out{};
+             out.target = target;
+             out.session = session;
+             out.message = std::move(message);
+             out.close = close;
+             return out;
            }),
            py::arg("target"), py::arg("session"), py::arg("message"), py::arg("close") = false)
       .def_readonly("target", &Outgoing::target)

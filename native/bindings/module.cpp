@@ -45,5 +45,6 @@ PYBIND11_MODULE(_native, m) {
     }
   });
   bind_core(m);
+  bind_naming(m);
   bind_client(m);
 }

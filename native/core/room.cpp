@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/codec.hpp"
+#include "core/commands.hpp"
 #include "core/names.hpp"
 
 namespace chatlab {
@@ -42,16 +43,6 @@ std::string echo(std::string_view text) {
   std::size_t end = max_echo_bytes;
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   return std::string(text.substr(0, end)) + "...";
-}
-
-/// Splits "/cmd rest" on the first run of spaces: {"/cmd", "rest"}. The rest
-/// keeps any trailing spaces, so "/name bob " asks for the invalid "bob ".
-std::pair<std::string_view, std::string_view> split_command(std::string_view text) {
-  const auto space = text.find(' ');
-  if (space == std::string_view::npos) return {text, {}};
-  const auto rest = text.find_first_not_of(' ', space);
-  return {text.substr(0, space),
-          rest == std::string_view::npos ? std::string_view{} : text.substr(rest)};
 }
 
 }  // namespace
@@ -134,7 +125,7 @@ std::vector<Outgoing> Room::handle_message(SessionId session, const Message& mes
 }
 
 std::vector<Outgoing> Room::handle_chat(SessionId session, const std::string& text) {
-  if (!text.empty() && text.front() == '/') return handle_command(session, text);
+  if (is_command(text)) return handle_command(session, text);
   Message chat;
   chat.type = "chat";
   chat.sender = member(session).name;
@@ -145,7 +136,7 @@ std::vector<Outgoing> Room::handle_chat(SessionId session, const std::string& te
 }
 
 std::vector<Outgoing> Room::handle_command(SessionId session, std::string_view text) {
-  const auto [command, argument] = split_command(text);
+  const auto [command, argument] = split_command(text);  // the one split: commands.hpp
   if (command == "/name") return rename(session, argument);
   if (command == "/who") return who(session);
   if (command == "/help") return {Outgoing{Target::One, session, notice(std::string(help_text))}};

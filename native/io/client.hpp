@@ -33,8 +33,8 @@ const char* describe(CloseReason reason) noexcept;
 
 /// What the receive thread reports. All run on the receive thread, one at a
 /// time, in the order events happen. They must not throw: an exception that
-/// escapes one is swallowed (and counted), so it costs one event, not the
-/// process.
+/// escapes one is swallowed, so it costs one event, not the process (the
+/// bindings catch their own first, to hand them to Python).
 struct ClientCallbacks {
   /// A frame that decoded, in arrival order.
   std::function<void(Message message)> on_message;
@@ -91,9 +91,6 @@ class Client {
 
   /// "127.0.0.1:50312": this side of the connection; empty before connect().
   std::string local_endpoint() const;
-
-  /// Exceptions that escaped a callback and were swallowed.
-  std::size_t callback_failures() const noexcept;
 
  private:
   struct Shared;  ///< what the receive thread shares with this handle (client.cpp)

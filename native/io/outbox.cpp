@@ -12,12 +12,18 @@ constexpr std::size_t compact_threshold = 64 * 1024;
 
 void Outbox::make_room(std::size_t bytes) {
   if (head_ >= compact_threshold && head_ * 2 >= buffer_.size()) {
-    buffer_.erase(0, head_);
-    head_ = 0;
+    // The last byte sent stays: mid_frame() reads it to tell a cut frame.
+    buffer_.erase(0, head_ - 1);
+    head_ = 1;
   }
   const std::size_t wanted = buffer_.size() + bytes;
   if (wanted > buffer_.capacity()) {
-    buffer_.reserve(std::max(std::min(2 * buffer_.capacity(), cap_), wanted));
+    // Into a new string, not reserve(): libstdc++ rounds a reserve up to twice
+    // the old capacity, which would pass the cap.
+    std::string grown;
+    grown.reserve(std::max(std::min(2 * buffer_.capacity(), cap_), wanted));
+    grown.append(buffer_);
+    buffer_.swap(grown);
   }
 }
 

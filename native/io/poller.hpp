@@ -22,9 +22,10 @@ struct ReadyEvent {
 };
 
 /// Level-triggered readiness, on epoll (Linux) or poll(2) (any POSIX system;
-/// the CMake option CHATLAB_POLLER picks). Each registration carries a 64-bit
-/// key instead of a pointer, so an event for a connection closed earlier in
-/// the batch is just a key that no longer resolves.
+/// the CMake option CHATLAB_PORTABLE_IO picks poll(2), on by default off
+/// Linux). Each registration carries a 64-bit key instead of a pointer, so an
+/// event for a connection closed earlier in the batch is just a key that no
+/// longer resolves.
 class Poller {
  public:
   /// Throws std::system_error if the kernel refuses one (epoll_create1).

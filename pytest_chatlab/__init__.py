@@ -9,24 +9,82 @@ scenario with several and answers with a ``Report``. The pytest fixtures
 come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
-from . import wire
-from ._native import FrameBuffer, Message, Outgoing, Room, Target, decode, encode
-from .device import Device
-from .errors import ProtocolError
-from .mock import ConnectionClosedError, MockClient
-from .orchestrator import Harness
-from .report import Report
-from .server import ChatServer, ServerCrashedError, ServerStartError, server_binary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names are; at run time each is imported when first used
+    from . import wire
+    from ._native import (
+        FrameBuffer,
+        Message,
+        NameFollower,
+        Outgoing,
+        Room,
+        Target,
+        decode,
+        encode,
+        is_command,
+        requested_name,
+    )
+    from .device import Device
+    from .errors import ProtocolError
+    from .mock import ConnectionClosedError, MockClient
+    from .orchestrator import Harness
+    from .report import Report
+    from .server import ChatServer, ServerCrashedError, ServerStartError, server_binary
+
+#: Where each public name lives. The plugin is loaded into every pytest run of
+#: an environment that has this package, used or not: importing the compiled
+#: core, the clients and the report there would cost every such run ~50 ms.
+_HOMES = {
+    "wire": ".wire",
+    **dict.fromkeys(
+        [
+            "FrameBuffer",
+            "Message",
+            "NameFollower",
+            "Outgoing",
+            "Room",
+            "Target",
+            "decode",
+            "encode",
+            "is_command",
+            "requested_name",
+        ],
+        "._native",
+    ),
+    "Device": ".device",
+    "ProtocolError": ".errors",
+    "ConnectionClosedError": ".mock",
+    "MockClient": ".mock",
+    "Harness": ".orchestrator",
+    "Report": ".report",
+    **dict.fromkeys(
+        ["ChatServer", "ServerCrashedError", "ServerStartError", "server_binary"], ".server"
+    ),
+}
 
 
-def __getattr__(name: str) -> str:
-    # The version lives in pyproject.toml alone. importlib.metadata costs a
-    # command line tool ~40 ms to import, so it is read only when asked for.
+def __getattr__(name: str) -> Any:
     if name == "__version__":
+        # The version lives in pyproject.toml alone; importlib.metadata costs
+        # a command line tool ~40 ms to import, so it is read only when asked for.
         from importlib.metadata import version
 
         return version("pytest-chatlab")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(home, __name__)
+    value = module if name == "wire" else getattr(module, name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
 
 
 __all__ = [
@@ -37,6 +95,7 @@ __all__ = [
     "Harness",
     "Message",
     "MockClient",
+    "NameFollower",
     "Outgoing",
     "ProtocolError",
     "Report",
@@ -47,6 +106,8 @@ __all__ = [
     "__version__",
     "decode",
     "encode",
+    "is_command",
+    "requested_name",
     "server_binary",
     "wire",
 ]

@@ -93,6 +93,30 @@ def decode(line: str | Buffer) -> Message:
     the type does not define is ignored whatever its type.
     """
 
+class NameFollower:
+    """One connection's name, from what it sent and what the room answered.
+
+    The core's rules (``native/core/name_follower.hpp``): the first welcome
+    notice names the connection; each ``/name NEW`` sent is answered in
+    order by a ``bad_name`` or ``name_taken`` error, or by a roster.
+    """
+
+    def __init__(self, name: str | None = None) -> None: ...
+    def sent(self, message: Message, token: int | None = None) -> None: ...
+    def received(self, message: Message) -> int | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def welcomed(self) -> bool: ...
+    @property
+    def pending(self) -> tuple[tuple[str, int | None], ...]: ...
+
+def is_command(text: str) -> bool:
+    """Whether the room reads a chat text as a command (it starts with ``/``)."""
+
+def requested_name(message: Message) -> str | None:
+    """The name a sent ``/name NEW`` chat asks for, as the room reads it; else None."""
+
 class Client:
     """Layer B's chat client and its receive thread; use pytest_chatlab.Device."""
 

@@ -29,13 +29,10 @@ Theory of operation:
   server in order and the receive thread delivers them in order, so when
   ``sync`` returns, every message the server sent before its answer has
   been recorded and its callbacks have run.
-- **The name.** ``name`` follows what the server says, without guessing:
-  the welcome notice (``welcome, guest-N``) sets it; each ``/name NEW`` this
-  device sends is queued, and the server answers each one, in order, with
-  a ``bad_name`` or ``name_taken`` error (dropped from the queue) or a
-  roster that holds NEW and no longer the old name (NEW becomes the name;
-  renaming to the current name completes on the next roster). The rules
-  live in ``pytest_chatlab.naming``, which the report uses too.
+- **The name.** ``name`` follows what the server says, without guessing,
+  by the core's ``NameFollower``: the rules of how the room answers a
+  rename are written once, in C++ beside the room, and the report uses
+  them too.
 """
 
 from __future__ import annotations
@@ -51,11 +48,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
-from ._native import Client, Message
+from ._native import Client, Message, NameFollower
 from .errors import ProtocolError
 from .logtext import shorten
 from .mock import ConnectionClosedError
-from .naming import NameFollower
 from .waits import start_wait
 
 __all__ = ["Device", "DeviceEvent"]
@@ -108,7 +104,7 @@ class Device:
         self._own_syncs: set[str] = set()
         self._answers: dict[str, int] = {}  # sync id -> len(messages) when it was answered
         self._sync_mark = 0
-        self._names: NameFollower[None] = NameFollower()
+        self._names = NameFollower()
         self._ended: str | None = None
         self._started = time.monotonic()
         #: When every wait gives up, whatever its timeout (time.monotonic; None:

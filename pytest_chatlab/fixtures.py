@@ -12,26 +12,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ._native import Room
-from .device import Device
-from .mock import MockClient
 from .options import configured_binary
-from .orchestrator import Harness
-from .server import ChatServer, ServerStartError
 from .timeouts import waits_deadline
-from .tracking import fail_on_callback_errors, fail_on_crash, tracked
+from .tracking import tracked
 
-ServerFactory = Callable[..., ChatServer]
-ClientFactory = Callable[..., MockClient]
-DeviceFactory = Callable[..., Device]
+if TYPE_CHECKING:
+    from ._native import Room
+    from .device import Device
+    from .mock import MockClient
+    from .orchestrator import Harness
+    from .server import ChatServer
+
+# The machinery (the compiled core, the clients, the server process) is
+# imported by the fixture that needs it, when a test first asks for it: a
+# run that uses no chatlab fixture never pays for it.
+
+ServerFactory = Callable[..., "ChatServer"]
+ClientFactory = Callable[..., "MockClient"]
+DeviceFactory = Callable[..., "Device"]
 
 
 @pytest.fixture
 def room() -> Room:
     """A fresh, empty ``Room`` of the bound C++ core (Mode 1, marks the test ``unit``)."""
+    from ._native import Room
+
     return Room()
 
 
@@ -41,7 +50,9 @@ def chatlab_server_factory(
 ) -> Iterator[ServerFactory]:
     """Starts ``chatlab-server`` processes with the given limits (``max_clients=2``,
     ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
-    the test, and fails it if one crashed or printed a sanitizer report."""
+    the test; the plugin fails the test if one crashed or printed a sanitizer report."""
+    from .server import ChatServer, ServerStartError
+
     binary = configured_binary(request.config)
     record = tracked(request.node)
     record.log_dir = tmp_path / "chatlab-logs"
@@ -74,8 +85,7 @@ def chatlab_server_factory(
 
     yield start
     for server in servers:
-        server.stop()
-    fail_on_crash(request.node)
+        server.stop()  # the plugin judges them after teardown
 
 
 def _server(request: pytest.FixtureRequest, server: ChatServer | None) -> ChatServer:
@@ -95,6 +105,8 @@ def new_client(
 ) -> Iterator[ClientFactory]:
     """Makes connected ``MockClient``s: on ``server_process`` unless ``server=``
     names another; ``label=`` names one in logs. All are closed after the test."""
+    from .mock import MockClient
+
     clients = tracked(request.node).clients
 
     def connect(server: ChatServer | None = None, label: str | None = None) -> MockClient:
@@ -117,6 +129,8 @@ def bound_device(
     ``e2e``): on ``server_process`` unless ``server=`` names another;
     ``label=`` names one in logs. After the test all are disconnected, and an
     exception a device callback raised fails the test."""
+    from .device import Device
+
     devices = tracked(request.node).devices
 
     def connect(
@@ -133,8 +147,7 @@ def bound_device(
 
     yield connect
     for device in devices:
-        device.disconnect()
-    fail_on_callback_errors(request.node)
+        device.disconnect()  # the plugin judges their callbacks after teardown
 
 
 @pytest.fixture
@@ -146,6 +159,8 @@ def chatlab_harness(
     ``Report``. For another server, use ``Harness(server)`` in a ``with``
     block. After the test its devices are disconnected; if the test failed,
     the rendered report and the timeline are attached to the failure."""
+    from .orchestrator import Harness
+
     harness = Harness(server_process)
     tracked(request.node).harnesses.append(harness)
     yield harness

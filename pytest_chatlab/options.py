@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .server import SERVER_ENV, server_binary
+from .binary import SERVER_ENV, server_binary
 
 __all__ = [
     "LogLimits",

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from . import __version__
-from ._lifeline import die_with_parent
 from .options import (
     LogLimits,
     default_timeout,
@@ -23,7 +21,7 @@ from .options import (
     server_header,
 )
 from .timeouts import set_timer
-from .tracking import fail_on_crash, report_sections, start_attempt
+from .tracking import report_sections, start_attempt, verdict
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
 
@@ -85,10 +83,14 @@ def pytest_configure(config: pytest.Config) -> None:
     read_log_limits(config)
     read_server(config)
     if hasattr(config, "workerinput"):  # a pytest-xdist worker
+        from ._lifeline import die_with_parent
+
         die_with_parent()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    from . import __version__
+
     where = Path(__file__).parent
     return f"chatlab: pytest-chatlab {__version__} ({where}), {server_header(config)}"
 
@@ -126,7 +128,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     # A server that died during the test fails the test itself, not only its teardown.
     yield
-    fail_on_crash(item)
+    verdict(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # After the fixtures stopped the servers: what a sanitizer reports at exit.
+    yield
+    verdict(item)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -17,8 +17,8 @@ the same report, so the tests build timelines by hand.
 How a received chat is matched to the line that produced it: the server
 stamps a copy with the sender's wire name, which need not be its participant
 name (a participant may keep its ``guest-N`` or take another name). So the
-report follows each participant's wire name over its own entries with
-``naming.NameFollower``, starting from its welcome notice (else from the
+report follows each participant's wire name over its own entries with the
+core's ``NameFollower`` (the room's rules, bound), starting from its welcome notice (else from the
 participant name), and gives each chat line it sent the name the server used
 when it handled the line: the name confirmed when the line was sent, or, if
 renames were still pending then, the last of those that took effect (the
@@ -44,8 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._native import Message
-from .naming import NameFollower
+from ._native import Message, NameFollower, is_command
 
 __all__ = ["COLUMNS", "Delivery", "Entry", "ParticipantStats", "Report", "format_timeline"]
 
@@ -191,8 +190,8 @@ def _frame(message: Message) -> str:
 
 
 def _is_chat_line(message: Message) -> bool:
-    # A chat whose text starts with "/" is a command, not a line anyone receives.
-    return message.type == "chat" and message.text is not None and not message.text.startswith("/")
+    # A command is answered, not broadcast: no one receives it as a line.
+    return message.type == "chat" and message.text is not None and not is_command(message.text)
 
 
 def format_timeline(timeline: Iterable[Entry]) -> str:
@@ -248,7 +247,7 @@ class Report:
         # Per participant: "sent", "recv", and "recv:<type>" for each received type.
         counts: dict[str, dict[str, int]] = {name: defaultdict(int) for name in order}
         # Tokens are indexes into entries: a rename's is that of its "/name" entry.
-        followers = {name: NameFollower[int](name) for name in order}
+        followers = {name: NameFollower(name) for name in order}
         renamed: set[int] = set()  # the renames that took effect
         lines: list[_Line] = []
         copies: list[int] = []  # the received chat frames

@@ -34,7 +34,6 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,12 +42,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
 
+from .binary import server_binary
+
 __all__ = ["ChatServer", "ServerCrashedError", "ServerStartError", "server_binary"]
 
-#: The environment variable naming the server binary; it wins over every other place.
-SERVER_ENV = "CHATLAB_SERVER"
-
-_BUNDLED = Path(__file__).parent / "bin" / "chatlab-server"
 _READY = re.compile(r"READY (?:\[(?P<v6>[^\]]+)\]|(?P<host>[^\s:]+)):(?P<port>\d{1,5})")
 _READY_MAX_BYTES = 1024
 # Line starts of the reports of ASan, LSan, TSan, MSan and UBSan: anchored, so
@@ -68,36 +65,6 @@ class ServerCrashedError(AssertionError):
 
     An ``AssertionError``: the server, not the harness, failed the test.
     """
-
-
-def server_binary() -> Path:
-    """Where the ``chatlab-server`` to test is, looked up in this order:
-
-    1. the ``CHATLAB_SERVER`` environment variable (a wrong path is an error,
-       not a reason to fall back: the user asked for that binary);
-    2. the binary bundled in the installed package (``pytest_chatlab/bin``);
-    3. beside the running Python (the ``bin`` of its virtual environment,
-       where the wheel installs it too: an editable install, or a venv that
-       is not activated, has it there and not on ``PATH``);
-    4. ``chatlab-server`` on ``PATH``.
-    """
-    configured = os.environ.get(SERVER_ENV)
-    if configured:
-        path = Path(configured)
-        if not path.is_file():
-            raise FileNotFoundError(f"{SERVER_ENV}={configured}: no such file")
-        return path
-    beside_python = Path(sys.executable).parent / "chatlab-server"
-    for path in (_BUNDLED, beside_python):
-        if path.is_file():
-            return path
-    found = shutil.which("chatlab-server")
-    if found:
-        return Path(found)
-    raise FileNotFoundError(
-        f"chatlab-server not found: {SERVER_ENV} is not set, neither {_BUNDLED} nor "
-        f"{beside_python} exists, and there is no chatlab-server on PATH"
-    )
 
 
 class ChatServer:
@@ -149,6 +116,7 @@ class ChatServer:
         self._stop_signals: set[int] = set()
         self._kept_stderr: str | None = None
         self._kept_stdout: str | None = None
+        self._reported: str | None = None  # the last problem check() raised
 
     # -- lifecycle --------------------------------------------------------
 
@@ -326,17 +294,22 @@ class ChatServer:
 
     def check(self) -> None:
         """Raises ``ServerCrashedError``, stderr attached, if the server crashed
-        or printed a sanitizer report. A teardown calls it after ``stop``."""
+        or printed a sanitizer report; call it again after ``stop`` for what a
+        sanitizer reports at exit. Like ``Device.check``, each problem is
+        raised once: a later call raises only if there is more to say."""
         report = self.sanitizer_report()
         if not self.crashed and report is None:
             return
         what = "crashed" if self.crashed else "printed a sanitizer report"
         detail = report if report is not None else self.stderr_tail()
-        raise ServerCrashedError(
+        message = (
             f"chatlab-server {what} ({self.status}, pid {self.pid})\n"
             f"  command: {shlex.join(self.command)}\n"
             f"  stderr:\n{_indent(detail)}"
         )
+        if message != self._reported:
+            self._reported = message
+            raise ServerCrashedError(message)
 
     def __repr__(self) -> str:
         return f"<ChatServer {self.binary.name} {self.host}:{self.port} {self.status}>"

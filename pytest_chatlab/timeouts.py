@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from .tracking import report_sections
-from .waits import test_deadline
 
 __all__ = ["set_timer", "waits_deadline"]
 
@@ -37,6 +36,8 @@ def waits_deadline(item: pytest.Item) -> float | None:
 def set_timer(item: pytest.Item, settings: Any) -> bool | None:
     """Notes the test's deadline; takes over the thread method's timer. None
     lets pytest-timeout set its own timer."""
+    from .waits import test_deadline
+
     item.stash[_DEADLINE] = test_deadline(time.monotonic(), settings.timeout)
     if settings.method != "thread":
         return None

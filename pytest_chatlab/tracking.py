@@ -1,11 +1,11 @@
 """What each test started, kept on its item: for the verdict and the report.
 
-Fixtures record every server, client and device they make here. After the
-test's call the plugin asks for a verdict (a server that died or printed a
-sanitizer report, or a device callback that raised on the C++ receive
-thread, fails the test that used it), and when a test fails it asks for
-the report sections that explain it: each server's stderr, each mock
-client's frames, each device's messages.
+Fixtures record every server, client and device they make here. The plugin
+asks ``verdict`` after the test's call and after its teardown (a server that
+died or printed a sanitizer report, or a device callback that raised on the
+C++ receive thread, fails the test that used it), and when a test fails it
+asks for the report sections that explain it: each server's stderr, each
+mock client's frames, each device's messages.
 """
 
 from __future__ import annotations
@@ -15,24 +15,20 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .device import Device
 from .logtext import shorten
-from .mock import MockClient
 from .options import log_limits
-from .orchestrator import Harness
-from .server import ChatServer, ServerCrashedError
 
-__all__ = [
-    "Tracked",
-    "fail_on_callback_errors",
-    "fail_on_crash",
-    "report_sections",
-    "start_attempt",
-    "tracked",
-]
+if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs none
+    from .device import Device
+    from .mock import MockClient
+    from .orchestrator import Harness
+    from .server import ChatServer
+
+__all__ = ["Tracked", "report_sections", "start_attempt", "tracked", "verdict"]
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
@@ -48,8 +44,6 @@ class Tracked:
     harnesses: list[Harness] = field(default_factory=list)
     #: where whole logs go when the test fails (the test's tmp_path), if known
     log_dir: Path | None = None
-    #: servers whose crash already failed the test, so teardown does not repeat it
-    reported: set[int] = field(default_factory=set)
 
 
 def tracked(item: pytest.Item) -> Tracked:
@@ -60,30 +54,31 @@ def tracked(item: pytest.Item) -> Tracked:
 def start_attempt(item: pytest.Item) -> None:
     """Forgets what an earlier run of ``item`` made (pytest-rerunfailures runs
     it again): each attempt's report explains that attempt alone."""
-    item.stash[_KEY] = Tracked()
+    if _KEY in item.stash:
+        del item.stash[_KEY]
 
 
-def fail_on_crash(item: pytest.Item) -> None:
-    """Fails the test if a server of ``item`` crashed or printed a sanitizer
-    report since the last call, naming the server and showing its stderr;
-    then if a device callback raised (``fail_on_callback_errors``)."""
-    record = item.stash.get(_KEY, Tracked())
+def verdict(item: pytest.Item) -> None:
+    """The one judge of a test's chatlab verdict: fails ``item`` if one of its
+    servers crashed or printed a sanitizer report, or a callback of one of its
+    devices raised on the C++ receive thread, with everything that explains it.
+
+    The plugin asks twice: after the call, so a crash fails the test itself,
+    and after teardown, since a sanitizer's report at exit (leaks, say) comes
+    only once the server is stopped. ``ChatServer.check`` and ``Device.check``
+    raise each problem once, so the second look adds only what is new.
+    """
+    record = item.stash.get(_KEY, None)
+    if record is None:  # a test that made nothing: most tests of most runs
+        return
+    from .server import ServerCrashedError
+
+    failures = []
     for server in record.servers:
-        if id(server) in record.reported:
-            continue
         try:
             server.check()
         except ServerCrashedError as error:
-            record.reported.add(id(server))
-            pytest.fail(str(error), pytrace=False)
-    fail_on_callback_errors(item)
-
-
-def fail_on_callback_errors(item: pytest.Item) -> None:
-    """Fails the test if a callback of one of its devices raised since the
-    last check, with each exception's traceback (each is reported once)."""
-    record = item.stash.get(_KEY, Tracked())
-    failures = []
+            failures.append(str(error))
     for device in record.devices:
         try:
             device.check()

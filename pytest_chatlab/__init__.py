@@ -29,11 +29,11 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
         requested_name,
     )
     from .device import Device
-    from .errors import ProtocolError
-    from .mock import ConnectionClosedError, MockClient
+    from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
+    from .mock import MockClient
     from .orchestrator import Harness
     from .report import Report
-    from .server import ChatServer, ServerCrashedError, ServerStartError, server_binary
+    from .server import ChatServer, server_binary
 
 #: Where each public name lives. The plugin is loaded into every pytest run of
 #: an environment that has this package, used or not: importing the compiled
@@ -56,14 +56,15 @@ _HOMES = {
         "._native",
     ),
     "Device": ".device",
-    "ProtocolError": ".errors",
-    "ConnectionClosedError": ".mock",
+    **dict.fromkeys(
+        ["ConnectionClosedError", "ProtocolError", "ServerCrashedError", "ServerStartError"],
+        ".errors",
+    ),
     "MockClient": ".mock",
     "Harness": ".orchestrator",
     "Report": ".report",
-    **dict.fromkeys(
-        ["ChatServer", "ServerCrashedError", "ServerStartError", "server_binary"], ".server"
-    ),
+    "ChatServer": ".server",
+    "server_binary": ".binary",
 }
 
 

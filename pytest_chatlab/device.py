@@ -39,46 +39,23 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal
+from typing import Any
 
 from ._native import Client, Message, NameFollower
-from .errors import ProtocolError
-from .logtext import shorten
-from .mock import ConnectionClosedError
+from .errors import ConnectionClosedError, ProtocolError
+from .events import Event, listing
 from .waits import start_wait
 
-__all__ = ["Device", "DeviceEvent"]
+__all__ = ["Device"]
 
 _sync_ids = itertools.count(1)
 
 Callback = Callable[[Message], object]
-
-
-@dataclass(frozen=True)
-class DeviceEvent:
-    """One entry of a device's log: a message sent or received, a line that
-    did not decode, an exception a callback raised, or the end (``eof``)."""
-
-    direction: Literal["sent", "recv", "invalid", "error", "eof"]
-    time: float
-    data: Message | BaseException | str
-
-    def render(self, since: float, max_bytes: int = 0) -> str:
-        """One line; the data shortened to ``max_bytes`` (0: whole)."""
-        if isinstance(self.data, Message):
-            shown = json.dumps(self.data.to_dict(), ensure_ascii=False, sort_keys=True)
-        elif isinstance(self.data, BaseException):
-            shown = f"callback raised {type(self.data).__name__}: {self.data}"
-        else:
-            shown = self.data
-        return f"{self.time - since:+9.4f}s  {self.direction:<7}  {shorten(shown, max_bytes)}"
 
 
 class Device:
@@ -98,7 +75,7 @@ class Device:
         self.address: tuple[str, int] = (host, int(port))
         self._cond = threading.Condition()
         self._messages: list[Message] = []
-        self._log: list[DeviceEvent] = []
+        self._log: list[Event] = []
         self._callbacks: list[Callback] = []
         self._errors: list[BaseException] = []
         self._own_syncs: set[str] = set()
@@ -145,7 +122,7 @@ class Device:
         """
         with self._cond:
             self._names.sent(message)
-            self._log.append(DeviceEvent("sent", time.monotonic(), message))
+            self._log.append(Event("sent", time.monotonic(), message))
         if not self._client.send(message):
             raise ConnectionClosedError(f"{self.label}: cannot send, {self._why_over()}")
 
@@ -186,7 +163,7 @@ class Device:
                     why = self._why_over() if self._ended else "no answer came in time"
                     raise error(
                         f"{self.label}: waited {wait} for the answer to sync {sync_id!r}; "
-                        f"{why}; {_listing(self._messages[self._sync_mark :])}"
+                        f"{why}; {listing(self._messages[self._sync_mark :], 'messages')}"
                     )
                 self._cond.wait(remaining)
             end = self._answers.pop(sync_id)
@@ -217,6 +194,32 @@ class Device:
                 if predicate(message):
                     return message
             seen += len(fresh)
+
+    def expect(
+        self, type: str | None = None, timeout: float | None = None, **fields: Any
+    ) -> Message:
+        """The first message since connect whose ``type`` and ``fields`` all
+        match (``sender=``, ``text=``, ``users=``...): ``wait_for`` in the
+        raising form ``MockClient.expect`` has. Raises ``AssertionError``
+        listing what did arrive when none matches in time or the connection
+        ends first.
+        """
+        __tracebackhide__ = True  # a failure points at the test's line, not this one
+        wanted = {"type": type, **fields} if type is not None else dict(fields)
+        wait = start_wait(timeout, self.deadline)
+
+        def matches(message: Message) -> bool:
+            return all(getattr(message, key, None) == value for key, value in wanted.items())
+
+        found = self.wait_for(matches, timeout=wait.seconds)
+        if found is not None:
+            return found
+        with self._cond:
+            why = self._why_over() if self._ended else "nothing matching came in time"
+            arrived = listing(self._messages, "messages")
+        raise AssertionError(
+            f"{self.label}: waited {wait} for a message matching {wanted}; {why}; {arrived}"
+        )
 
     def wait_closed(self, timeout: float | None = None) -> bool:
         """True once the connection has ended (either side), False on timeout."""
@@ -330,7 +333,7 @@ class Device:
                 self._cond.notify_all()
                 return
             self._messages.append(message)
-            self._log.append(DeviceEvent("recv", time.monotonic(), message))
+            self._log.append(Event("recv", time.monotonic(), message))
             self._names.received(message)
             self._cond.notify_all()
             callbacks = tuple(self._callbacks)
@@ -340,17 +343,17 @@ class Device:
             except BaseException as error:  # kept for check(), on the test's thread
                 with self._cond:
                     self._errors.append(error)
-                    self._log.append(DeviceEvent("error", time.monotonic(), error))
+                    self._log.append(Event("error", time.monotonic(), error))
 
     def _invalid(self, line: str, error: ProtocolError) -> None:
         with self._cond:
-            self._log.append(DeviceEvent("invalid", time.monotonic(), f"{error.code}: {line!r}"))
+            self._log.append(Event("invalid", time.monotonic(), f"{error.code}: {line!r}"))
 
     def _ended_by(self, reason: str) -> None:
         with self._cond:
             if self._ended is None:
                 self._ended = reason
-                self._log.append(DeviceEvent("eof", time.monotonic(), reason))
+                self._log.append(Event("eof", time.monotonic(), reason))
             self._cond.notify_all()
 
     def _refuse_on_receive_thread(self, call: str) -> None:
@@ -381,12 +384,3 @@ def _on_invalid(device: weakref.ref[Device], line: str, error: ProtocolError) ->
     target = device()
     if target is not None:
         target._invalid(line, error)
-
-
-def _listing(messages: list[Message]) -> str:
-    if not messages:
-        return "no message arrived"
-    shown = "\n".join(
-        "  " + json.dumps(m.to_dict(), ensure_ascii=False, sort_keys=True) for m in messages
-    )
-    return f"{len(messages)} messages arrived:\n{shown}"

@@ -1,13 +1,29 @@
-"""The one exception every refusal of bad input raises, native or pure Python.
+"""Every exception the package raises on purpose, in one module.
 
-Stdlib only: ``wire`` and ``mock`` raise it without importing the compiled
-module, and ``_native`` raises this very class, so ``except ProtocolError``
-catches both.
+Stdlib only, so any module raises them without importing the compiled one.
+``ProtocolError`` is every refusal of bad input, native or pure Python:
+``_native`` raises this very class, so ``except ProtocolError`` catches both.
 """
 
 from __future__ import annotations
 
-__all__ = ["ProtocolError"]
+__all__ = ["ConnectionClosedError", "ProtocolError", "ServerCrashedError", "ServerStartError"]
+
+
+class ConnectionClosedError(ConnectionError):
+    """The connection is over (closed by the server, reset, or closed here)
+    and no received frame is left to read; raised by MockClient and Device."""
+
+
+class ServerStartError(RuntimeError):
+    """The server could not be started, or died or hung before READY."""
+
+
+class ServerCrashedError(AssertionError):
+    """The server under test crashed or printed a sanitizer report.
+
+    An ``AssertionError``: the server, not the harness, failed the test.
+    """
 
 
 class ProtocolError(ValueError):

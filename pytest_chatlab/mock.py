@@ -28,24 +28,23 @@ Theory of operation:
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import select
 import socket
 import struct
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from . import wire
-from .errors import ProtocolError
-from .logtext import cap, shorten
+from .errors import ConnectionClosedError, ProtocolError
+from .events import Event, listing
+from .logtext import cap
 from .waits import start_wait
 
-__all__ = ["INVALID", "ConnectionClosedError", "LogEntry", "MockClient"]
+__all__ = ["INVALID", "ConnectionClosedError", "MockClient"]
 
 #: The ``type`` of the frame the mock makes of a line it could not decode.
 INVALID = "__invalid__"
@@ -58,36 +57,6 @@ Frame = dict[str, Any]
 _MAX_SERVER_FRAME = 1 << 20
 _RECENT = 12
 _sync_ids = itertools.count(1)
-
-
-class ConnectionClosedError(ConnectionError):
-    """The connection is over (closed by the server, reset, or closed here)
-    and no received frame is left to read."""
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One event on the connection, as the test saw it.
-
-    ``data`` is the frame (a dict) for frames sent with ``send_json`` and for
-    every frame received, the bytes of a raw write, and a short note for a
-    socket event: a half close or reset sent, or why the connection ended
-    (``eof``).
-    """
-
-    direction: Literal["sent", "recv", "eof"]
-    time: float
-    data: Frame | bytes | str
-
-    def render(self, since: float, max_bytes: int = 0) -> str:
-        """One line; the data shortened to ``max_bytes`` (0: whole)."""
-        if isinstance(self.data, dict):
-            shown = json.dumps(self.data, ensure_ascii=False, sort_keys=True)
-        elif isinstance(self.data, bytes):
-            shown = f"raw {self.data!r}"
-        else:
-            shown = self.data
-        return f"{self.time - since:+9.4f}s  {self.direction:<4}  {shorten(shown, max_bytes)}"
 
 
 class MockClient:
@@ -113,7 +82,7 @@ class MockClient:
         self.address: tuple[str, int] = address
         self.local_port: int = self._sock.getsockname()[1]
         self.label = label if label is not None else f"mock:{self.local_port}"
-        self.log: list[LogEntry] = []
+        self.log: list[Event] = []
         self._started = time.monotonic()
         self._reader = wire.FrameReader(_MAX_SERVER_FRAME)
         self._pending: deque[Frame] = deque()
@@ -282,13 +251,13 @@ class MockClient:
     def shutdown_write(self) -> None:
         """Half close: the server sees end of file, and still answers what came before."""
         self._sock.shutdown(socket.SHUT_WR)
-        self.log.append(LogEntry("sent", time.monotonic(), "shutdown(SHUT_WR)"))
+        self.log.append(Event("sent", time.monotonic(), "shutdown(SHUT_WR)"))
 
     def abort(self) -> None:
         """Closes with a reset (RST) instead of a FIN: SO_LINGER on, timeout 0."""
         if not self._closed:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.log.append(LogEntry("sent", time.monotonic(), "reset (abort)"))
+            self.log.append(Event("sent", time.monotonic(), "reset (abort)"))
         self.close()
 
     def close(self) -> None:
@@ -336,7 +305,7 @@ class MockClient:
     def _send(self, data: bytes, logged: Frame | bytes) -> None:
         if self._closed:
             raise ConnectionClosedError(f"{self.label}: cannot send, the client was closed")
-        self.log.append(LogEntry("sent", time.monotonic(), logged))
+        self.log.append(Event("sent", time.monotonic(), logged))
         try:
             self._sock.sendall(data)
         except TimeoutError:
@@ -364,7 +333,7 @@ class MockClient:
             if predicate(seen[-1]):
                 return seen
         self._pending.extendleft(reversed(seen))
-        raise ended(f"{self.label}: waited {wait} for {what}; {self._why()}; {_listing(seen)}")
+        raise ended(f"{self.label}: waited {wait} for {what}; {self._why()}; {listing(seen)}")
 
     def _read(self, deadline: float) -> bool:
         """One read, waiting until ``deadline`` at most; True if anything happened."""
@@ -381,7 +350,7 @@ class MockClient:
             return True
         for line in self._reader.feed(data):
             frame = _decode(line)
-            self.log.append(LogEntry("recv", time.monotonic(), frame))
+            self.log.append(Event("recv", time.monotonic(), frame))
             self._pending.append(frame)
         return True
 
@@ -389,7 +358,7 @@ class MockClient:
         self._eof = True
         tail = self._reader.pending
         note = f"{why}; unterminated tail {tail!r} dropped" if tail else why
-        self.log.append(LogEntry("eof", time.monotonic(), note))
+        self.log.append(Event("eof", time.monotonic(), note))
 
     def _why(self) -> str:
         if self._closed:
@@ -411,10 +380,3 @@ def _decode(line: bytes) -> Frame:
         return wire.decode(line)
     except ProtocolError as exc:
         return {"type": INVALID, "raw": line.decode("utf-8", "replace"), "reason": str(exc)}
-
-
-def _listing(frames: Sequence[Frame]) -> str:
-    if not frames:
-        return "no frame arrived"
-    shown = "\n".join("  " + json.dumps(f, ensure_ascii=False, sort_keys=True) for f in frames)
-    return f"{len(frames)} frames arrived:\n{shown}"

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._native import Message, NameFollower, is_command
+from .events import frame_text
 
 __all__ = ["COLUMNS", "Delivery", "Entry", "ParticipantStats", "Report", "format_timeline"]
 
@@ -69,7 +70,7 @@ class Entry:
     def render(self, start: float) -> str:
         """One line: seconds since ``start``, who, an arrow, the frame as JSON."""
         arrow = "->" if self.direction == "sent" else "<-"
-        return f"+{self.time - start:.6f}s  {self.participant}  {arrow}  {_frame(self.message)}"
+        return f"+{self.time - start:.6f}s  {self.participant}  {arrow}  {frame_text(self.message)}"
 
 
 EntryLike = Entry | tuple[float, str, Direction, Message]
@@ -183,10 +184,6 @@ def _next_line(
         if earliest is None:
             earliest = position
     return earliest
-
-
-def _frame(message: Message) -> str:
-    return json.dumps(message.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _is_chat_line(message: Message) -> bool:
@@ -358,7 +355,9 @@ class Report:
         if self.unmatched:
             lines += ["", "Chat frames received that no participant sent:"]
             for entry in self.unmatched:
-                lines.append(f"{entry.participant:>{_SENDER_WIDTH}}  <-  {_frame(entry.message)}")
+                lines.append(
+                    f"{entry.participant:>{_SENDER_WIDTH}}  <-  {frame_text(entry.message)}"
+                )
         return "\n".join(lines)
 
     def format_timeline(self) -> str:

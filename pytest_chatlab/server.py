@@ -43,6 +43,7 @@ from types import TracebackType
 from typing import NoReturn
 
 from .binary import server_binary
+from .errors import ServerCrashedError, ServerStartError
 
 __all__ = ["ChatServer", "ServerCrashedError", "ServerStartError", "server_binary"]
 
@@ -54,17 +55,6 @@ _SANITIZER = re.compile(
     r"^(?:==\d+==(?:ERROR|WARNING): \w*Sanitizer|WARNING: \w*Sanitizer|\S+: runtime error: )",
     re.MULTILINE,
 )
-
-
-class ServerStartError(RuntimeError):
-    """The server could not be started, or died or hung before READY."""
-
-
-class ServerCrashedError(AssertionError):
-    """The server under test crashed or printed a sanitizer report.
-
-    An ``AssertionError``: the server, not the harness, failed the test.
-    """
 
 
 class ChatServer:

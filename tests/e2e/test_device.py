@@ -249,8 +249,8 @@ def test_format_log_shows_both_directions_the_name_and_the_state(bound_device):
 
     assert log.startswith("alice (127.0.0.1:")
     assert "name alice, connected):" in log
-    assert 'sent     {"text": "/name alice", "type": "chat"}' in log
-    assert 'recv     {"type": "roster", "users": ["alice"]}' in log
+    assert 'sent     {"text":"/name alice","type":"chat"}' in log
+    assert 'recv     {"type":"roster","users":["alice"]}' in log
 
 
 def test_a_line_that_does_not_decode_is_logged_and_the_stream_goes_on():
@@ -281,3 +281,28 @@ def test_a_refused_connection_raises_connection_refused_error():
 def test_a_host_that_is_not_an_ip_literal_is_a_value_error():
     with pytest.raises(ValueError, match="not an IP address"):
         Device(("chat.example", 4000))
+
+
+def test_expect_returns_the_first_match_or_fails_listing_what_came(bound_device):
+    alice, bob = bound_device(label="alice"), bound_device(label="bob")
+    alice.send("hello")
+    alice.sync()
+
+    assert bob.expect(type="chat", text="hello").sender == "guest-1"
+    assert bob.expect(type="roster", users=["guest-1", "guest-2"]).type == "roster"
+    started = time.monotonic()
+    with pytest.raises(AssertionError) as caught:
+        bob.expect(type="chat", text="never", timeout=0.2)
+    assert time.monotonic() - started < 2.0
+    message = str(caught.value)
+    assert "bob: waited 0.2 s for a message matching {'type': 'chat', 'text': 'never'}" in message
+    assert '"text":"hello"' in message  # what did arrive
+
+
+def test_expect_fails_at_once_when_the_connection_is_over(bound_device):
+    alice = bound_device(label="alice")
+    alice.disconnect()
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match="disconnected"):
+        alice.expect(type="chat", timeout=30)
+    assert time.monotonic() - started < 1.0

@@ -111,7 +111,7 @@ def test_expect_failure_lists_what_came(new_client: Connect) -> None:
     message = str(caught.value)
     assert "'from': 'nobody'" in message
     assert "welcome, guest-1" in message
-    assert '"users": ["guest-1"]' in message
+    assert '"users":["guest-1"]' in message
     assert client.recv()["type"] == "notice"  # a failed expect consumed nothing
 
 

@@ -107,8 +107,8 @@ def test_a_failing_test_reports_each_devices_messages(pytester: pytest.Pytester)
         [
             "*chatlab device alice (call)*",
             "alice (127.0.0.1:* -> 127.0.0.1:*, name alice, connected):",
-            '*sent*{"text": "/name alice", "type": "chat"}*',
-            '*recv*{"type": "roster", "users": ?"alice"?}*',
+            '*sent*{"text":"/name alice","type":"chat"}*',
+            '*recv*{"type":"roster","users":?"alice"?}*',
         ]
     )
 

@@ -103,9 +103,9 @@ def test_a_failing_integration_test_shows_the_server_stderr_tail_and_each_client
             "server log line 499",
             "server log line 500",
             "*- chatlab mock client alice (call) -*",
-            '*sent*{"text": "hello bob", "type": "chat"}*',
+            '*sent*{"text":"hello bob","type":"chat"}*',
             "*- chatlab mock client bob (call) -*",
-            '*recv*{"from": "guest-1", "text": "hello bob", "type": "chat"}*',
+            '*recv*{"from":"guest-1","text":"hello bob","type":"chat"}*',
         ]
     )
     # The tail: a long log does not bury the failure.
@@ -125,12 +125,12 @@ def test_a_failing_e2e_test_shows_each_devices_messages_and_the_mocks_frames(
             "E       AssertionError: assert ['guest-3'] == ['alice']",
             "*- chatlab-server 127.0.0.1:* stderr (call) -*",
             "*- chatlab mock client injector (call) -*",
-            '*sent*{"from": "alice", "text": "from the mock", "type": "chat"}*',
+            '*sent*{"from":"alice","text":"from the mock","type":"chat"}*',
             "*- chatlab device alice (call) -*",
             "alice (127.0.0.1:* -> 127.0.0.1:*, name guest-1, connected):",
             "*- chatlab device bob (call) -*",
             "bob (127.0.0.1:* -> 127.0.0.1:*, name guest-2, connected):",
-            '*recv*{"from": "guest-3", "text": "from the mock", "type": "chat"}*',
+            '*recv*{"from":"guest-3","text":"from the mock","type":"chat"}*',
         ]
     )
 
@@ -220,7 +220,7 @@ def test_long_frames_are_shortened_and_long_logs_capped_with_the_whole_log_in_a_
     ]
     whole = Path(bob_log).read_text(encoding="utf-8")
     assert "x" * 4000 in whole
-    assert whole.count('"type": "chat"') == 301
+    assert whole.count('"type":"chat"') == 301
 
 
 def test_the_ini_keys_set_the_log_limits(pytester: pytest.Pytester):

@@ -171,8 +171,8 @@ def test_a_failing_test_reports_server_stderr_and_each_clients_frames(
         [
             "*chatlab-server 127.0.0.1:* stderr (call)*",
             "*chatlab mock client alice (call)*",
-            '*sent*{"text": "/name alice", "type": "chat"}*',
-            '*recv*"roster", "users": ?"alice"?}*',
+            '*sent*{"text":"/name alice","type":"chat"}*',
+            '*recv*"roster","users":?"alice"?}*',
         ]
     )
 

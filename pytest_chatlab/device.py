@@ -47,6 +47,7 @@ from types import TracebackType
 from typing import Any
 
 from ._native import Client, Message, NameFollower
+from .closing import ClosedByWith, ConnectsByAddress
 from .errors import ConnectionClosedError, ProtocolError
 from .events import Event, listing
 from .waits import start_wait
@@ -58,7 +59,7 @@ _sync_ids = itertools.count(1)
 Callback = Callable[[Message], object]
 
 
-class Device:
+class Device(ConnectsByAddress, ClosedByWith):
     """A connected C++ chat client.
 
     ``Device((host, port))`` connects at once (or raises ``OSError``:
@@ -101,13 +102,6 @@ class Device:
         self.local_endpoint = self._client.local_endpoint
         if label is None:
             self.label = f"device:{self.local_endpoint.rsplit(':')[-1]}"
-
-    @classmethod
-    def connect(
-        cls, host: str, port: int, *, label: str | None = None, timeout: float = 5.0
-    ) -> Device:
-        """``Device((host, port), ...)``, spelled like ``MockClient.connect``."""
-        return cls((host, port), label=label, timeout=timeout)
 
     # -- sending ----------------------------------------------------------
 
@@ -288,8 +282,9 @@ class Device:
             first.add_note(f"{self.label}: {len(errors) - 1} more callback exception(s): {others}")
         raise first
 
-    def __enter__(self) -> Device:
-        return self
+    def close(self) -> None:
+        """``disconnect``, under the name ``with`` and the other clients use."""
+        self.disconnect()
 
     def __exit__(
         self,

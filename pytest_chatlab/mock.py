@@ -35,10 +35,10 @@ import struct
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any
 
 from . import wire
+from .closing import ClosedByWith, ConnectsByAddress
 from .errors import ConnectionClosedError, ProtocolError
 from .events import Event, listing
 from .logtext import cap
@@ -59,7 +59,7 @@ _RECENT = 12
 _sync_ids = itertools.count(1)
 
 
-class MockClient:
+class MockClient(ConnectsByAddress, ClosedByWith):
     """A connected client socket with frame-level send, receive and wait calls.
 
     ``MockClient((host, port))`` connects at once (TCP_NODELAY on, so each
@@ -91,12 +91,6 @@ class MockClient:
         #: When every wait gives up, whatever its timeout (time.monotonic; None:
         #: no limit). The fixtures set it to end before the test's own timeout.
         self.deadline: float | None = None
-
-    @classmethod
-    def connect(
-        cls, host: str, port: int, *, label: str | None = None, timeout: float = 5.0
-    ) -> MockClient:
-        return cls((host, port), label=label, timeout=timeout)
 
     # -- sending ----------------------------------------------------------
 
@@ -275,17 +269,6 @@ class MockClient:
     def server_closed(self) -> bool:
         """True once the server closed or reset the connection (end of file read)."""
         return self._eof
-
-    def __enter__(self) -> MockClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "server closed" if self._eof else "open"

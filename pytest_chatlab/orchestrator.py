@@ -43,9 +43,9 @@ import functools
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 
 from ._native import Message
+from .closing import ClosedByWith
 from .device import Device
 from .mock import ConnectionClosedError
 from .report import Entry, Report, format_timeline
@@ -57,7 +57,7 @@ __all__ = ["Harness", "Step"]
 Step = tuple[str, str]
 
 
-class Harness:
+class Harness(ClosedByWith):
     """Drives named participants, each a real ``Device``, on one server.
 
     ``Harness(server)`` takes a ``ChatServer`` or a ``(host, port)`` address.
@@ -185,17 +185,6 @@ class Harness:
         self._closed = True
         for device in self._devices.values():
             device.disconnect()
-
-    def __enter__(self) -> Harness:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         host, port = self.address

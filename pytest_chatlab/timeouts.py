@@ -36,9 +36,9 @@ def waits_deadline(item: pytest.Item) -> float | None:
 def set_timer(item: pytest.Item, settings: Any) -> bool | None:
     """Notes the test's deadline; takes over the thread method's timer. None
     lets pytest-timeout set its own timer."""
-    from .waits import test_deadline
+    from .waits import waits_end
 
-    item.stash[_DEADLINE] = test_deadline(time.monotonic(), settings.timeout)
+    item.stash[_DEADLINE] = waits_end(time.monotonic(), settings.timeout)
     if settings.method != "thread":
         return None
     timer = threading.Timer(settings.timeout, _report_then_exit, (item, settings))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_TIMEOUT", "Wait", "start_wait", "test_deadline"]
+__all__ = ["DEFAULT_TIMEOUT", "Wait", "start_wait", "waits_end"]
 
 #: What a wait takes when it is given no timeout and the test has none.
 DEFAULT_TIMEOUT = 5.0
@@ -44,7 +44,7 @@ def start_wait(timeout: float | None, deadline: float | None) -> Wait:
     return Wait(seconds, now + seconds, cut=False)
 
 
-def test_deadline(started: float, timeout: float) -> float:
+def waits_end(started: float, timeout: float) -> float:
     """When a test's waits must end, for a test that started at ``started``
     (time.monotonic) and times out after ``timeout`` s: a tenth of it before,
     between 0.2 and 1 s, so the failure is reported before the timeout fires."""

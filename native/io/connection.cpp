@@ -61,7 +61,7 @@ IoStatus Connection::write_out() {
     outbox_.consume(sent);
     sent_since_probe_ += sent;
   }
-  // Everything is out. The outbox keeps a block's capacity, so steady fan-out
+  // Everything is out. The outbox keeps its capacity, so steady fan-out
   // allocates nothing; release_idle_outbox() gives it back once the server is idle.
   blocked_ = false;
   return IoStatus::ok;

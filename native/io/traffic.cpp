@@ -81,6 +81,7 @@ void Server::deliver(const std::vector<Outgoing>& effects) {
 }
 
 void Server::refuse_over_limit() {
+  if (over_limit_.empty()) return;  // the common case: no allocation, no swap
   // frame_ is free again here, so refusing (which delivers) is safe.
   std::vector<SessionId> sessions;
   sessions.swap(over_limit_);

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     )
     from .device import Device
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
+    from .levels import level
     from .mock import MockClient
     from .orchestrator import Harness
     from .report import Report
@@ -62,6 +63,7 @@ _HOMES = {
     ),
     "MockClient": ".mock",
     "Harness": ".orchestrator",
+    "level": ".levels",
     "Report": ".report",
     "ChatServer": ".server",
     "server_binary": ".binary",
@@ -108,6 +110,7 @@ __all__ = [
     "decode",
     "encode",
     "is_command",
+    "level",
     "requested_name",
     "server_binary",
     "wire",

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from .levels import LEVELS, level_of_item, read_levels
 from .options import (
     LogLimits,
     default_timeout,
@@ -24,23 +25,6 @@ from .timeouts import set_timer
 from .tracking import report_sections, start_attempt, verdict
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
-
-#: The test level each chatlab fixture implies; the highest one a test uses wins.
-LEVEL_OF_FIXTURE: dict[str, str] = {
-    "room": "unit",
-    "server_process": "integration",
-    "chatlab_server_factory": "integration",
-    "new_client": "integration",
-    "bound_device": "e2e",
-    "chatlab_harness": "e2e",
-}
-
-#: Test levels from lowest to highest, with the help text of their markers.
-LEVELS: dict[str, str] = {
-    "unit": "Mode 1: the bound C++ core, in-process (set by the room fixture)",
-    "integration": "Mode 2: the real C++ server over TCP, driven by the Python mock",
-    "e2e": "Mode 3: real C++ clients driven from Python, with the mock as injector",
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,6 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=str(LogLimits.line_bytes),
     )
     parser.addini(
+        "chatlab_levels",
+        "levels of the project's own fixtures, one 'fixture_name = level' each "
+        "(unit, integration, e2e): tests that use them are marked as the plugin's are",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
         "chatlab_timeout",
         "seconds a test that uses chatlab fixtures may run (pytest-timeout), unless the "
         "test or the run sets its own; 0 turns it off",
@@ -82,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
     read_timeout(config)
     read_log_limits(config)
     read_server(config)
+    read_levels(config)
     if hasattr(config, "workerinput"):  # a pytest-xdist worker
         from ._lifeline import die_with_parent
 
@@ -95,16 +87,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"chatlab: pytest-chatlab {__version__} ({where}), {server_header(config)}"
 
 
-def level_of(fixturenames: list[str]) -> str | None:
-    """The highest level among the chatlab fixtures a test uses, if any."""
-    used = {LEVEL_OF_FIXTURE[name] for name in fixturenames if name in LEVEL_OF_FIXTURE}
-    return next((level for level in reversed(LEVELS) if level in used), None)
-
-
 def pytest_itemcollected(item: pytest.Item) -> None:
     # Runs before "-m" deselects anything. A test that already carries a
     # level marker, or a timeout marker, keeps the one its author chose.
-    level = level_of(list(getattr(item, "fixturenames", ())))
+    level = level_of_item(item)
     if level is None:
         return
     if not any(item.get_closest_marker(name) for name in LEVELS):

@@ -110,6 +110,12 @@ def parser() -> argparse.ArgumentParser:
     )
     result.add_argument("--json", action="store_true", help="print the report as JSON")
     result.add_argument(
+        "--html",
+        metavar="FILE",
+        type=Path,
+        help="also write the conversation as a sequence diagram (one HTML file) to FILE",
+    )
+    result.add_argument(
         "--timeout",
         metavar="SECONDS",
         type=_timeout,
@@ -149,6 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, RuntimeError, ValueError, ServerCrashedError) as error:
         print(f"chatlab-scenario: error: {error}", file=sys.stderr)
         return 1
+    if args.html is not None:
+        try:
+            args.html.write_text(report.to_html(), encoding="utf-8")
+        except OSError as error:
+            print(f"chatlab-scenario: error: cannot write {args.html}: {error}", file=sys.stderr)
+            return 1
     text = (
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report.render()
     )

@@ -141,9 +141,9 @@ def _match_copies(
     copies: Iterable[int],
     sent_lines: dict[tuple[str | None, str], list[_Line]],
     joined: dict[str, int],
-) -> tuple[dict[int, set[str]], list[Entry]]:
-    """Who received each line (by the line's entry index), and the copies of no line."""
-    received: dict[int, set[str]] = defaultdict(set)
+) -> tuple[dict[int, int], list[Entry]]:
+    """The line each copy is (entry index to entry index), and the copies of no line."""
+    links: dict[int, int] = {}
     cursor: dict[tuple[str, str | None, str], int] = defaultdict(int)
     unmatched: list[Entry] = []
     for index in copies:
@@ -157,8 +157,8 @@ def _match_copies(
             unmatched.append(entry)
             continue
         cursor[slot] = found + 1
-        received[sends[found].index].add(entry.participant)
-    return received, unmatched
+        links[index] = sends[found].index
+    return links, unmatched
 
 
 def _next_line(
@@ -210,6 +210,7 @@ class Report:
         unmatched: Sequence[Entry],
         timeline: Sequence[Entry],
         elapsed: float,
+        links: dict[int, int] | None = None,
     ) -> None:
         self.participants: list[ParticipantStats] = list(participants)
         #: every chat line sent, in the order they were sent
@@ -219,6 +220,9 @@ class Report:
         #: the entries the report was built from, in time order
         self.timeline: list[Entry] = list(timeline)
         self.elapsed = elapsed
+        #: for each received chat that is a delivery, the line it is a copy of
+        #: (both as indexes into ``timeline``)
+        self.links: dict[int, int] = dict(links or {})
 
     @classmethod
     def from_timeline(
@@ -274,7 +278,10 @@ class Report:
         sent_lines: dict[tuple[str | None, str], list[_Line]] = defaultdict(list)
         for line in lines:
             sent_lines[(line.wire_name(renamed), line.text)].append(line)
-        received, unmatched = _match_copies(entries, copies, sent_lines, joined)
+        links, unmatched = _match_copies(entries, copies, sent_lines, joined)
+        received: dict[int, set[str]] = defaultdict(set)
+        for copy, line_index in links.items():
+            received[line_index].add(entries[copy].participant)
 
         stats = [
             ParticipantStats(name, row["sent"], row["recv"], *(row[f"recv:{c}"] for c in COLUMNS))
@@ -291,7 +298,7 @@ class Report:
         ]
         if elapsed is None:
             elapsed = entries[-1].time - entries[0].time if entries else 0.0
-        return cls(stats, deliveries, unmatched, entries, elapsed)
+        return cls(stats, deliveries, unmatched, entries, elapsed, links)
 
     # -- queries ----------------------------------------------------------
 
@@ -363,6 +370,13 @@ class Report:
     def format_timeline(self) -> str:
         """The timeline the report was built from, one line per entry."""
         return format_timeline(self.timeline)
+
+    def to_html(self, title: str = "chatlab scenario") -> str:
+        """The timeline as a sequence diagram: one self-contained HTML page
+        (``pytest_chatlab.diagram``)."""
+        from .diagram import Diagram
+
+        return Diagram.from_report(self, title=title).to_html()
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""

@@ -77,8 +77,17 @@ ENV = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 def one_round(project: Path, pytest_args: list[str]) -> tuple[float, float]:
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "pytest_chatlab.plugin"]
-        + ["-p", "no:cacheprovider", *pytest_args],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "pytest_chatlab.plugin",
+            "-p",
+            "no:cacheprovider",
+            *pytest_args,
+        ],
         cwd=project,
         check=True,
         capture_output=True,

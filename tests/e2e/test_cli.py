@@ -150,3 +150,24 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     reader.stderr.close()
     assert reader.wait(timeout=60) == 0
     assert errors == b""
+
+
+def test_html_writes_the_article_scenario_as_a_diagram_and_still_prints_the_report(
+    tmp_path: Path,
+):
+    page = tmp_path / "scenario.html"
+
+    done = scenario("--html", str(page))
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == ARTICLE_LINES
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count("class='name'") == 4  # the server's lane and the three participants'
+
+
+def test_html_to_a_path_that_cannot_be_written_is_an_error(tmp_path: Path):
+    done = scenario("--html", str(tmp_path / "no-such-dir" / "x.html"))
+
+    assert done.returncode == 1
+    assert "chatlab-scenario: error: cannot write" in done.stderr

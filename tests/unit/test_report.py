@@ -2,65 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
 
 from pytest_chatlab import Message
-from pytest_chatlab.report import Delivery, Entry, Report, format_timeline
-from support.article import ARTICLE_DELIVERIES, ARTICLE_ROWS
+from pytest_chatlab.report import Delivery, Report, format_timeline
+from support.article import (
+    ARTICLE_DELIVERIES,
+    ARTICLE_ROWS,
+    PEOPLE,
+    Timeline,
+    article_timeline,
+    roster,
+)
 
 pytestmark = pytest.mark.unit
-
-PEOPLE = ["alice", "bob", "carol"]
-
-
-class Timeline:
-    """Writes entries with times 0.01 s apart, in the order they are written."""
-
-    def __init__(self) -> None:
-        self.entries: list[Entry] = []
-        self._clock = itertools.count(1)
-
-    def sent(self, who: str, text: str) -> None:
-        self._add(who, "sent", Message(type="chat", text=text))
-
-    def recv(self, who: str, **fields) -> None:
-        self._add(who, "recv", Message(**fields))
-
-    def _add(self, who, direction, message) -> None:
-        self.entries.append(Entry(next(self._clock) / 100, who, direction, message))
-
-
-def roster(tl: Timeline, members: list[str], users: list[str]) -> None:
-    for who in members:
-        tl.recv(who, type="roster", users=users)
-
-
-def article_timeline() -> Timeline:
-    """The frames of the article's scenario, as the protocol says they flow."""
-    tl = Timeline()
-    guests = ["guest-1", "guest-2", "guest-3"]
-    for index, who in enumerate(PEOPLE):  # all three connect, in order
-        tl.recv(who, type="notice", sender="server", text=f"welcome, {guests[index]}")
-        roster(tl, [who], guests[: index + 1])
-        for other in PEOPLE[:index]:
-            tl.recv(other, type="join", user=guests[index])
-            roster(tl, [other], guests[: index + 1])
-    names = list(guests)
-    for index, who in enumerate(PEOPLE):  # each takes its name
-        tl.sent(who, f"/name {who}")
-        names[index] = who
-        roster(tl, PEOPLE, list(names))
-    for sender, text in [("alice", "hi everyone"), ("bob", "hey alice"), ("alice", "ping")]:
-        tl.sent(sender, text)
-        for other in PEOPLE:
-            if other != sender:
-                tl.recv(other, type="chat", sender=sender, text=text)
-    for who in PEOPLE:
-        tl.recv(who, type="notice", sender="server", text="pong")
-    return tl
 
 
 def test_the_article_table_is_reproduced_from_its_timeline():

@@ -42,7 +42,7 @@ from .events import Event, frame_text
 
 if TYPE_CHECKING:
     from ._native import Message
-    from .report import Entry, Report
+    from .report import Report
 
 __all__ = ["IDLE", "Arrow", "Diagram", "Lane", "Missing"]
 
@@ -103,6 +103,11 @@ class _Row:
     time: float
     arrow: Arrow
     lanes: list[tuple[int, Arrow]] = field(default_factory=list)
+    taken: set[int] = field(default_factory=set)
+
+    def add(self, lane: int, arrow: Arrow) -> None:
+        self.lanes.append((lane, arrow))
+        self.taken.add(lane)
 
 
 class Diagram:
@@ -246,6 +251,7 @@ def _frames(report: Report, order: Sequence[str]) -> tuple[list[Lane], list[Arro
     copy_of = report.links
     lines = set(copy_of.values())
     arrows = []
+    shown: dict[Message, tuple[str, str]] = {}  # a broadcast's copies are equal: write it once
     for index, entry in enumerate(report.timeline):
         follower = followers[entry.participant]
         if entry.direction == "sent":
@@ -256,18 +262,22 @@ def _frames(report: Report, order: Sequence[str]) -> tuple[list[Lane], list[Arro
         if name is not None and name not in seen[entry.participant][-1:]:
             seen[entry.participant].append(name)
         link = index if index in lines else copy_of.get(index)
-        arrows.append(_frame_arrow(entry, link, name))
+        text, summary = shown.get(entry.message) or shown.setdefault(
+            entry.message, _frame_texts(entry.message)
+        )
+        kind = _FRAME_KINDS.get(str(entry.message.type), "frame")
+        arrows.append(
+            Arrow(entry.time, entry.participant, entry.direction, text, kind, link, name, summary)
+        )
     return [Lane(label, tuple(seen[label])) for label in order], arrows
 
 
-def _frame_arrow(entry: Entry, link: int | None, name: str | None) -> Arrow:
-    fields = entry.message.to_dict()
-    kind = _FRAME_KINDS.get(str(fields.get("type")), "frame")
-    text = frame_text(entry.message)
-    kind_text = str(fields.pop("type", "?"))
+def _frame_texts(message: Message) -> tuple[str, str]:
+    """A frame as the wire has it (for the tooltip) and as a short label."""
+    fields = message.to_dict()
+    kind = str(fields.pop("type", "?"))
     values = (f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in fields.items())
-    summary = " ".join([kind_text, *values])
-    return Arrow(entry.time, entry.participant, entry.direction, text, kind, link, name, summary)
+    return frame_text(message), " ".join([kind, *values])
 
 
 def _message(data: Any, message_type: type[Message]) -> Message | None:
@@ -310,14 +320,14 @@ def _rows(arrows: Sequence[Arrow], lane_of: Mapping[str, int]) -> list[_Row]:
         key = (arrow.text, arrow.kind, arrow.link)
         row = open_rows.get(key)
         if arrow.direction == "recv" and arrow.kind != "close":
-            if row is not None and all(lane != other for other, _ in row.lanes):
-                row.lanes.append((lane, arrow))
+            if row is not None and lane not in row.taken:
+                row.add(lane, arrow)
                 continue
-            row = _Row(arrow.time, arrow, [(lane, arrow)])
-            open_rows[key] = row
+            row = open_rows[key] = _Row(arrow.time, arrow)
         else:  # what a lane sends (or an end) starts a new exchange
-            row = _Row(arrow.time, arrow, [(lane, arrow)])
+            row = _Row(arrow.time, arrow)
             open_rows.clear()
+        row.add(lane, arrow)
         rows.append(row)
     return rows
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     )
     from .device import Device
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
+    from .line import LineClient
     from .mock import MockClient
     from .orchestrator import Harness
     from .report import Report
@@ -60,6 +61,7 @@ _HOMES = {
         ["ConnectionClosedError", "ProtocolError", "ServerCrashedError", "ServerStartError"],
         ".errors",
     ),
+    "LineClient": ".line",
     "MockClient": ".mock",
     "Harness": ".orchestrator",
     "Report": ".report",
@@ -94,6 +96,7 @@ __all__ = [
     "Device",
     "FrameBuffer",
     "Harness",
+    "LineClient",
     "Message",
     "MockClient",
     "NameFollower",

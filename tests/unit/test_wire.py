@@ -192,6 +192,17 @@ def test_frame_reader_reassembles_bytes_frames():
     assert reader.pending == b"c"
 
 
+def test_frame_reader_keeps_empty_lines_when_told():
+    reader = wire.FrameReader(keep_empty=True)
+    assert reader.feed(b"a\n\n\r\nb\r\n") == [b"a", b"", b"", b"b"]
+
+
+def test_canonical_is_the_encoders_format_with_null_kept():
+    frame = {"type": "chat", "text": "é"}
+    assert wire.canonical(frame) + "\n" == wire.encode(frame).decode()
+    assert wire.canonical({"b": None, "a": [1]}) == '{"a":[1],"b":null}'
+
+
 def test_frame_reader_drops_one_trailing_cr_only():
     assert wire.FrameReader().feed(b"x\r\r\na\rb\n") == [b"x\r", b"a\rb"]
 

@@ -162,7 +162,13 @@ class LineConnection(ClosedByWith, Generic[F]):
         self._send_line(json_line(frame))
 
     def send_line(self, text: str) -> None:
-        """Sends ``text`` and a newline (a text command: ``send_line("PING")``)."""
+        """Sends ``text`` and a newline (a text command: ``send_line("PING")``).
+
+        A newline inside ``text`` is refused (``ValueError``): that would be
+        two lines; ``send_raw`` sends any bytes.
+        """
+        if "\n" in text:
+            raise ValueError(f"{self.label}: send_line sends one line; {text!r} holds a newline")
         self._send_line(text.encode("utf-8") + b"\n")
 
     def send_raw(self, data: bytes) -> None:

@@ -219,7 +219,8 @@ def hostile_lines(max_bytes: int = 65536) -> st.SearchStrategy[bytes]:
     """Lines a line-protocol server must survive, each ``bytes`` ending in one
     ``\\n`` (or ``\\r\\n``) and holding no other ``\\n``.
 
-    ``max_bytes`` is the server's line limit; only the oversize lines pass it.
+    ``max_bytes`` is the server's line limit: the oversize lines are drawn
+    around it and the nesting within it; every other line is under 500 bytes.
     What comes, often as the value of a field ``"k"`` of an object:
 
     - bytes that are not UTF-8: stray continuation bytes, truncated and
@@ -240,6 +241,8 @@ def hostile_lines(max_bytes: int = 65536) -> st.SearchStrategy[bytes]:
       spaces or tabs;
     - random bytes.
     """
+    if max_bytes < 1:
+        raise ValueError(f"max_bytes is a line limit of at least 1 byte, not {max_bytes}")
     bom = _line(st.sampled_from([b"\xef\xbb\xbf{}", b'\xef\xbb\xbf{"k":1}', b"\xff\xfe{}"]))
     return st.one_of(
         _not_utf8(),

@@ -96,6 +96,13 @@ def test_sends_json_lines_text_lines_and_raw_bytes(line_peer: Peer) -> None:
     assert "raw b'\\xff\\r\\n'" in log
 
 
+def test_send_line_refuses_a_second_line(line_peer: Peer) -> None:
+    client, _ = line_peer()
+    with pytest.raises(ValueError, match="holds a newline"):
+        client.send_line("SET a 1\nGET a")
+    assert client.log == []
+
+
 def test_send_split_cuts_where_told(line_peer: Peer) -> None:
     client, server = line_peer()
     client.send_split(b"GET key\n", at=[1, 4])

@@ -107,6 +107,11 @@ def test_hostile_lines_draw_what_the_docstring_says(what, found):
     assert found(line), what
 
 
+def test_a_line_limit_below_one_byte_is_refused():
+    with pytest.raises(ValueError, match="at least 1 byte"):
+        hostile_lines(max_bytes=0)
+
+
 def refusals_by_the_core(line: bytes) -> tuple[list[str], bool]:
     """The error codes the bound core gives ``line`` from a member, and whether it closes."""
     room, member = chatlab.Room(), 1

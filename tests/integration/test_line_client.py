@@ -12,8 +12,9 @@ import pytest
 
 from pytest_chatlab import LineClient
 from pytest_chatlab.errors import ConnectionClosedError, ProtocolError
-from pytest_chatlab.line import parse_line
+from pytest_chatlab.line import LineConnection, LineFrame, parse_line
 from pytest_chatlab.server import ChatServer
+from pytest_chatlab.wire import FrameReader
 
 Peer = Callable[..., tuple[LineClient, socket.socket]]
 
@@ -211,3 +212,28 @@ def test_half_close_then_abort(chatlab_server_factory: Callable[..., ChatServer]
         watcher.expect(type="leave", user="guest-2")
         client.abort()  # after the end: nothing to reset, still idempotent
         assert client.closed
+
+
+# -- the machinery over an accepted socket (a server's side) ----------------------
+
+
+class Accepted(LineConnection[LineFrame]):
+    """What a line server hands out: the same verbs over the socket it accepted."""
+
+    _peer = "the client"
+
+    def _parse(self, line: bytes) -> LineFrame:
+        return parse_line(line)
+
+
+def test_the_same_verbs_drive_an_accepted_socket(line_peer: Peer) -> None:
+    client, accepted = line_peer()
+    with Accepted(accepted, accepted.getpeername(), reader=FrameReader(), label="srv") as server:
+        client.send_json({"op": "get", "key": "a"})
+        assert server.expect(op="get") == {"op": "get", "key": "a"}
+        server.send_line("+value")
+        assert client.expect_line("+value") == "+value"
+        client.abort()
+        assert server.wait_closed()
+        assert server.peer_closed
+        assert "reset by the client" in server.format_log()

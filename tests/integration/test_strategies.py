@@ -8,6 +8,7 @@ the server over TCP answers the same and is still serving afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 
@@ -139,7 +140,9 @@ def test_the_server_refuses_each_hostile_line_as_the_protocol_says(
     assert codes or line in (b"\n", b"\r\n")  # only an empty line goes unanswered
     with MockClient(server_process, label="hostile") as client:
         client.sync()
-        client.send_raw(line)
+        # The server may close before it has read all of an oversize line: allowed.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            client.send_raw(line)
         if closes:
             assert client.wait_closed()
             client.expect(type="error", code=codes[0])

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     from .device import Device
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
     from .levels import level
+    from .line import LineClient
     from .mock import MockClient
     from .orchestrator import Harness
     from .report import Report
@@ -61,6 +62,7 @@ _HOMES = {
         ["ConnectionClosedError", "ProtocolError", "ServerCrashedError", "ServerStartError"],
         ".errors",
     ),
+    "LineClient": ".line",
     "MockClient": ".mock",
     "Harness": ".orchestrator",
     "level": ".levels",
@@ -96,6 +98,7 @@ __all__ = [
     "Device",
     "FrameBuffer",
     "Harness",
+    "LineClient",
     "Message",
     "MockClient",
     "NameFollower",

@@ -1,10 +1,11 @@
 """What happened on a connection, as a test saw it: one event type, one way to show a frame.
 
-``MockClient`` and ``Device`` log the same ``Event``s, and every frame a
-person reads (in a log, a failure listing, the report's timeline) is shown
-as the canonical encoder writes it: ``wire.encode``, which a test pins to the
-C++ encoder byte for byte. So a frame reads the same everywhere, and the
-same as on the wire. Stdlib only: the mock imports it.
+``LineClient``, ``MockClient`` and ``Device`` log the same ``Event``s, and
+every frame a person reads (in a log, a failure listing, the report's
+timeline) is shown as the canonical encoder writes it: ``wire.canonical``,
+the format of ``wire.encode``, which a test pins to the C++ encoder byte for
+byte. So a frame reads the same everywhere, and the same as on the wire.
+Stdlib only: the clients import it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from . import wire
-from .logtext import shorten
+from .logtext import printable, shorten
 
 __all__ = ["Direction", "Event", "frame_text", "listing"]
 
@@ -27,10 +28,14 @@ class _HasFields(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-def frame_text(frame: Mapping[str, Any] | _HasFields) -> str:
-    """A frame (a dict, or a ``Message``) as its canonical line, without the newline."""
+def frame_text(frame: Mapping[str, Any] | _HasFields | str) -> str:
+    """A frame as a line, without the newline: a dict or a ``Message`` as its
+    canonical line (a dict's ``None`` fields as ``null``, as a peer sent
+    them), a text line as itself; bytes that are not UTF-8 as ``\\xNN``."""
+    if isinstance(frame, str):
+        return printable(frame)
     fields = dict(frame) if isinstance(frame, Mapping) else frame.to_dict()
-    return wire.encode(fields).decode("utf-8", "surrogateescape").rstrip("\n")
+    return printable(wire.canonical(fields))
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,13 @@ class Event:
         elif isinstance(self.data, BaseException):
             shown = f"callback raised {type(self.data).__name__}: {self.data}"
         elif isinstance(self.data, str):
-            shown = self.data
+            shown = printable(self.data)
         else:
             shown = frame_text(self.data)
         return f"{self.time - since:+9.4f}s  {self.direction:<7}  {shorten(shown, max_bytes)}"
 
 
-def listing(frames: Iterable[Mapping[str, Any] | _HasFields], what: str = "frames") -> str:
+def listing(frames: Iterable[Mapping[str, Any] | _HasFields | str], what: str = "frames") -> str:
     """What arrived, for a failed wait's message: a count and one line each."""
     lines = [frame_text(frame) for frame in frames]
     if not lines:

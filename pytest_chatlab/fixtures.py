@@ -1,7 +1,8 @@
 """The chatlab fixtures. All are function-scoped and need no configuration.
 
 ``room`` (unit), ``chatlab_server_factory``, ``server_process`` and
-``new_client`` (integration), ``bound_device`` and ``chatlab_harness`` (e2e).
+``new_client`` (integration), ``bound_device`` and ``chatlab_harness`` (e2e);
+``chatlab_line_client`` (integration) for any line protocol on any address.
 A client or device they make is a member of the room when it is returned
 (or was refused, as a full server does). The server binary is
 the one given by ``--chatlab-server`` or the ini key ``chatlab_server``, else
@@ -23,6 +24,7 @@ from .tracking import tracked
 if TYPE_CHECKING:
     from ._native import Room
     from .device import Device
+    from .line import Address, HasAddress, LineClient
     from .mock import MockClient
     from .orchestrator import Harness
     from .server import ChatServer
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
 ServerFactory = Callable[..., "ChatServer"]
 ClientFactory = Callable[..., "MockClient"]
+LineClientFactory = Callable[..., "LineClient"]
 DeviceFactory = Callable[..., "Device"]
 
 
@@ -114,6 +117,33 @@ def new_client(
         client.deadline = waits_deadline(request.node)
         clients.append(client)
         client.wait_greeted()  # a member (or refused) on return: no race with the next line
+        return client
+
+    yield connect
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def chatlab_line_client(request: pytest.FixtureRequest) -> Iterator[LineClientFactory]:
+    """Makes connected ``LineClient``s, for any newline-framed protocol:
+    ``connect(target, label=None, timeout=5.0, max_line_bytes=...)``, where
+    ``target`` is a ``(host, port)`` or a server object with an ``address``.
+    Their waits end before the test's timeout; all are closed after the test,
+    and a failing test shows what each one sent and received."""
+    from .line import DEFAULT_MAX_LINE_BYTES, LineClient
+
+    clients = tracked(request.node).line_clients
+
+    def connect(
+        target: Address | HasAddress,
+        label: str | None = None,
+        timeout: float = 5.0,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> LineClient:
+        client = LineClient(target, label=label, timeout=timeout, max_line_bytes=max_line_bytes)
+        client.deadline = waits_deadline(request.node)
+        clients.append(client)
         return client
 
     yield connect

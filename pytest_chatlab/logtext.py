@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["cap", "shorten"]
+__all__ = ["cap", "printable", "shorten"]
 
 
 def shorten(text: str, max_bytes: int) -> str:
@@ -28,3 +28,13 @@ def cap(lines: Sequence[str], last: int, what: str = "events") -> list[str]:
     if last <= 0 or len(lines) <= last:
         return list(lines)
     return [f"... {len(lines) - last:,} earlier {what} left out", *lines[-last:]]
+
+
+def printable(text: str) -> str:
+    """``text`` with what UTF-8 cannot write shown as escapes: the bytes a
+    ``surrogateescape`` decode kept as ``\\xNN``, a lone surrogate as ``\\udNNN``,
+    so a log of any line can be printed and written to a file."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -24,6 +24,7 @@ from .options import log_limits
 
 if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs none
     from .device import Device
+    from .line import LineClient
     from .mock import MockClient
     from .orchestrator import Harness
     from .server import ChatServer
@@ -40,6 +41,7 @@ class Tracked:
 
     servers: list[ChatServer] = field(default_factory=list)
     clients: list[MockClient] = field(default_factory=list)
+    line_clients: list[LineClient] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
     harnesses: list[Harness] = field(default_factory=list)
     #: where whole logs go when the test fails (the test's tmp_path), if known
@@ -104,6 +106,7 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
     logs: list[tuple[str, str, Callable[[int, int], str]]] = [
         ("chatlab mock client", client.label, client.format_log) for client in record.clients
     ]
+    logs += [("chatlab line client", c.label, c.format_log) for c in record.line_clients]
     logs += [("chatlab device", device.label, device.format_log) for device in record.devices]
     for index, (kind, label, format_log) in enumerate(logs, 1):
         text = format_log(limits.events, limits.line_bytes)

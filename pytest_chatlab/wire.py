@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import ProtocolError
 
-__all__ = ["DEFAULT_MAX_FRAME_BYTES", "FrameReader", "decode", "encode"]
+__all__ = ["DEFAULT_MAX_FRAME_BYTES", "FrameReader", "canonical", "decode", "encode"]
 
 #: docs/protocol.md's default limit on the bytes before a frame's newline.
 DEFAULT_MAX_FRAME_BYTES = 65536
@@ -29,8 +29,13 @@ def encode(frame: dict[str, Any]) -> bytes:
     Fields that are ``None`` are left out, as the protocol never sends null.
     """
     present = {key: value for key, value in frame.items() if value is not None}
-    text = json.dumps(present, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return text.encode("utf-8") + b"\n"
+    return canonical(present).encode("utf-8") + b"\n"
+
+
+def canonical(value: Any) -> str:
+    """Any JSON value as canonical text, without a newline: compact, keys
+    sorted, raw UTF-8 (``None`` is ``null``). The one home of the format."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def decode(line: bytes | str) -> dict[str, Any]:
@@ -80,13 +85,17 @@ class FrameReader:
     """Reassembles frames from a byte stream cut at arbitrary points.
 
     ``feed`` returns the complete lines (bytes, without the newline and one
-    trailing ``\\r``; empty lines skipped). A partial line longer than the
-    limit raises ``ProtocolError("frame_too_large")``, so a reader facing a
-    broken server cannot grow without bound.
+    trailing ``\\r``; empty lines skipped, as the protocol says, unless
+    ``keep_empty``: other line protocols give them a meaning). A partial line
+    longer than the limit raises ``ProtocolError("frame_too_large")``, so a
+    reader facing a broken server cannot grow without bound.
     """
 
-    def __init__(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, *, keep_empty: bool = False
+    ) -> None:
         self.max_frame_bytes = max_frame_bytes
+        self.keep_empty = keep_empty
         self._partial = bytearray()
 
     def feed(self, data: bytes) -> list[bytes]:
@@ -101,7 +110,7 @@ class FrameReader:
         for line in complete.split(b"\n"):
             self._check(len(line), "in one line")  # a trailing "\r" counts, as in C++
             line = line.removesuffix(b"\r")
-            if line:
+            if line or self.keep_empty:
                 frames.append(line)
         self._check(len(self._partial), "without a newline")
         return frames

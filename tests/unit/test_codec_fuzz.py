@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pytest_chatlab as chatlab
+from pytest_chatlab.strategies import hostile_lines
 
 pytestmark = pytest.mark.unit
 
@@ -62,6 +63,12 @@ def test_any_json_object_is_refused_or_round_trips(frame):
 @given(st.text(max_size=200))
 def test_any_text_is_refused_or_round_trips(text):
     check_decode(text.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=200)
+@given(hostile_lines(max_bytes=4096))
+def test_any_hostile_line_is_refused_or_round_trips(line):
+    check_decode(line.removesuffix(b"\n").removesuffix(b"\r"))
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=[p.stem for p in REGRESSIONS])

@@ -22,6 +22,8 @@ def test_a_frame_reads_the_same_from_the_mock_the_device_and_the_encoder():
         ({"type": "sync", "id": "s"}, '{"id":"s","type":"sync"}'),
         (b"\xff\n", "raw b'\\xff\\n'"),
         ("closed by the server", "closed by the server"),
+        ("+OK \udcff", "+OK \\xff"),  # a text line, its undecodable byte escaped
+        ({"result": None}, '{"result":null}'),  # a null shown as a peer sent it
         (ValueError("boom"), "callback raised ValueError: boom"),
     ],
 )

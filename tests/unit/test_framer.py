@@ -7,13 +7,12 @@ unterminated frame is refused as soon as it holds more than the limit.
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pytest_chatlab as chatlab
+from pytest_chatlab.strategies import split_stream
 
 pytestmark = pytest.mark.unit
 
@@ -268,15 +267,14 @@ def test_nothing_comes_out_after_an_overflow():
 
 PIECES = [b"a", b"{", b'"', b" ", b"\r", b"\x00", b"\xff", "é".encode(), "\U0001f600".encode()]
 frame_bytes = st.lists(st.sampled_from(PIECES), max_size=10).map(b"".join)
-streams = st.tuples(
-    st.lists(st.tuples(frame_bytes, st.sampled_from([b"\n", b"\r\n"])), max_size=12),
-    frame_bytes,
-).map(lambda parts: b"".join(f + end for f, end in parts[0]) + parts[1])
-
-
-def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = [0, *sorted(cuts), len(data)]
-    return [data[a:b] for a, b in itertools.pairwise(points)]
+#: Lines ended by \n or \r\n, then an unterminated tail, cut anywhere.
+streams = split_stream(
+    st.tuples(
+        st.lists(st.tuples(frame_bytes, st.sampled_from([b"\n", b"\r\n"])), max_size=12),
+        frame_bytes,
+    ).map(lambda parts: [f + end for f, end in parts[0]] + [parts[1]]),
+    max_cuts=8,
+)
 
 
 def model_frames(data: bytes, limit: int) -> tuple[list[str], bool]:
@@ -293,23 +291,21 @@ def model_frames(data: bytes, limit: int) -> tuple[list[str], bool]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=streams, cuts=st.data())
-def test_any_chunking_of_any_stream_gives_the_model_frames(data, cuts):
-    points = cuts.draw(st.lists(st.integers(0, len(data)), max_size=8))
+@given(split=streams)
+def test_any_chunking_of_any_stream_gives_the_model_frames(split):
     buffer = FrameBuffer()
-    expected, _ = model_frames(data, 65536)
-    assert feed_chunks(buffer, split_at(data, points)) == expected
-    assert buffer.pending_bytes == len(data.rsplit(b"\n", 1)[-1])
+    expected, _ = model_frames(split.data, 65536)
+    assert feed_chunks(buffer, split.chunks) == expected
+    assert buffer.pending_bytes == len(split.data.rsplit(b"\n", 1)[-1])
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=streams, cuts=st.data(), limit=st.integers(1, 12))
-def test_any_chunking_overflows_after_the_same_frames(data, cuts, limit):
-    points = cuts.draw(st.lists(st.integers(0, len(data)), max_size=8))
+@given(split=streams, limit=st.integers(1, 12))
+def test_any_chunking_overflows_after_the_same_frames(split, limit):
     buffer = FrameBuffer(max_frame_bytes=limit)
     frames = []
     error = None
-    for chunk in split_at(data, points):
+    for chunk in split.chunks:
         try:
             frames += buffer.feed(chunk)
         except chatlab.ProtocolError as raised:
@@ -318,5 +314,5 @@ def test_any_chunking_overflows_after_the_same_frames(data, cuts, limit):
             break
     overflowed = error is not None
     assert not overflowed or error.code == "frame_too_large"
-    assert (frames, overflowed) == model_frames(data, limit)
+    assert (frames, overflowed) == model_frames(split.data, limit)
     assert buffer.overflowed == overflowed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_chatlab.logtext import cap, shorten
+from pytest_chatlab.logtext import cap, printable, shorten
 
 pytestmark = pytest.mark.unit
 
@@ -32,3 +32,9 @@ def test_a_long_log_keeps_its_last_lines_after_a_count_of_the_others():
     assert cap(lines, 3) == ["... 7 earlier events left out", "line 7", "line 8", "line 9"]
     assert cap(lines, 0) == lines
     assert cap(lines, 10) == lines
+
+
+def test_printable_shows_undecodable_bytes_and_lone_surrogates_as_escapes():
+    assert printable("plain é") == "plain é"
+    assert printable(b"bad \xff".decode("utf-8", "surrogateescape")) == "bad \\xff"
+    assert printable("lone \ud800") == "lone \\ud800"

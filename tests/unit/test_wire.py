@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import pytest_chatlab as chatlab
 from pytest_chatlab import wire
+from pytest_chatlab.strategies import split_stream
 
 pytestmark = pytest.mark.unit
 
@@ -192,6 +193,17 @@ def test_frame_reader_reassembles_bytes_frames():
     assert reader.pending == b"c"
 
 
+def test_frame_reader_keeps_empty_lines_when_told():
+    reader = wire.FrameReader(keep_empty=True)
+    assert reader.feed(b"a\n\n\r\nb\r\n") == [b"a", b"", b"", b"b"]
+
+
+def test_canonical_is_the_encoders_format_with_null_kept():
+    frame = {"type": "chat", "text": "é"}
+    assert wire.canonical(frame) + "\n" == wire.encode(frame).decode()
+    assert wire.canonical({"b": None, "a": [1]}) == '{"a":[1],"b":null}'
+
+
 def test_frame_reader_drops_one_trailing_cr_only():
     assert wire.FrameReader().feed(b"x\r\r\na\rb\n") == [b"x\r", b"a\rb"]
 
@@ -222,17 +234,16 @@ def test_frame_reader_default_limit_is_the_protocol_one():
 
 
 PIECES = [b"a", b"{", b" ", b"\r", b"\n", b"\n", b"\xff", "é".encode(), "\U0001f600".encode()]
-streams = st.lists(st.sampled_from(PIECES), max_size=40).map(b"".join)
+pieces = st.lists(st.sampled_from(PIECES), max_size=40)
+streams = pieces.map(b"".join)
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=streams, cuts=st.data())
-def test_frame_reader_agrees_with_the_native_frame_buffer(data, cuts):
-    points = sorted(cuts.draw(st.lists(st.integers(0, len(data)), max_size=6)))
-    chunks = [data[a:b] for a, b in itertools.pairwise([0, *points, len(data)])]
+@given(split_stream(pieces, max_cuts=6))
+def test_frame_reader_agrees_with_the_native_frame_buffer(split):
     reader, buffer = wire.FrameReader(), chatlab.FrameBuffer()
     from_reader, from_buffer = [], []
-    for chunk in chunks:
+    for chunk in split.chunks:
         from_reader += reader.feed(chunk)
         from_buffer += buffer.feed(chunk)
     assert from_reader == [f.encode("utf-8", "surrogateescape") for f in from_buffer]

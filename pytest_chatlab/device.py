@@ -82,6 +82,7 @@ class Device(ConnectsByAddress, ClosedByWith):
         self._own_syncs: set[str] = set()
         self._answers: dict[str, int] = {}  # sync id -> len(messages) when it was answered
         self._sync_mark = 0
+        self._missed: list[str] = []
         self._names = NameFollower()
         self._ended: str | None = None
         self._started = time.monotonic()
@@ -170,6 +171,12 @@ class Device(ConnectsByAddress, ClosedByWith):
         """The first message since connect that ``predicate`` accepts: one
         already in ``messages``, or the first to arrive before the deadline.
         None if none does, or the connection ends first."""
+        what = f"a message accepted by {getattr(predicate, '__name__', predicate)}"
+        return self._wait_for(predicate, timeout, what)
+
+    def _wait_for(
+        self, predicate: Callable[[Message], bool], timeout: float | None, what: str
+    ) -> Message | None:
         wait = start_wait(timeout, self.deadline)
         if wait.seconds > 0:
             self._refuse_on_receive_thread("wait_for")
@@ -180,6 +187,7 @@ class Device(ConnectsByAddress, ClosedByWith):
                 while len(self._messages) == seen:
                     remaining = deadline - time.monotonic()
                     if self._ended is not None or remaining <= 0:
+                        self._missed.append(what)
                         return None
                     self._cond.wait(remaining)
                 fresh = self._messages[seen:]
@@ -205,7 +213,7 @@ class Device(ConnectsByAddress, ClosedByWith):
         def matches(message: Message) -> bool:
             return all(getattr(message, key, None) == value for key, value in wanted.items())
 
-        found = self.wait_for(matches, timeout=wait.seconds)
+        found = self._wait_for(matches, wait.seconds, f"a message matching {wanted}")
         if found is not None:
             return found
         with self._cond:
@@ -237,6 +245,18 @@ class Device(ConnectsByAddress, ClosedByWith):
         welcome."""
         with self._cond:
             return self._names.name
+
+    @property
+    def missed(self) -> list[str]:
+        """What each wait that gave up waited for, in order (a diagram marks them)."""
+        with self._cond:
+            return list(self._missed)
+
+    @property
+    def log(self) -> list[Event]:
+        """Everything sent and received, and how the connection ended, in order (a copy)."""
+        with self._cond:
+            return list(self._log)
 
     @property
     def connected(self) -> bool:

@@ -38,7 +38,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .events import Event, frame_text
+from .events import Event, Note, frame_text
+from .mock import INVALID
 
 if TYPE_CHECKING:
     from ._native import Message
@@ -285,7 +286,7 @@ def _message(data: Any, message_type: type[Message]) -> Message | None:
     converted; anything else (raw bytes, a note, a line that did not decode) is None."""
     if isinstance(data, message_type):
         return data
-    if isinstance(data, Mapping) and not str(data.get("type", "")).startswith("__"):
+    if isinstance(data, Mapping) and data.get("type") != INVALID:
         try:
             return message_type.from_dict(dict(data))
         except (TypeError, ValueError):
@@ -294,20 +295,23 @@ def _message(data: Any, message_type: type[Message]) -> Message | None:
 
 
 def _other_arrow(label: str, event: Event) -> Arrow:
-    """An event that is not a frame: a raw write, an invalid line, a callback's
-    exception, the end of the connection."""
-    data = event.data
+    """An event that is not a chat frame: a raw write, a line that did not
+    decode, a callback's exception, the end of the connection, or a frame of
+    another protocol (a ``LineClient``'s dict or text line)."""
+    data, direction = event.data, event.direction
+    sent: Literal["sent", "recv"] = "sent" if direction == "sent" else "recv"
     if isinstance(data, bytes):
         return Arrow(event.time, label, "sent", f"raw {data!r}", "raw")
     if isinstance(data, BaseException):
         return Arrow(event.time, label, "recv", f"callback raised {data!r}", "error")
-    if isinstance(data, Mapping):  # the mock's record of a line that did not decode
+    if isinstance(data, Mapping) and data.get("type") == INVALID:
         text = f"invalid line {data.get('raw', '')!r}: {data.get('reason', '')}"
         return Arrow(event.time, label, "recv", text, "invalid")
-    if event.direction == "invalid":
+    if direction == "invalid":
         return Arrow(event.time, label, "recv", f"invalid line: {data}", "invalid")
-    direction: Literal["sent", "recv"] = "sent" if event.direction == "sent" else "recv"
-    return Arrow(event.time, label, direction, str(data), "close")
+    if direction == "eof" or isinstance(data, Note):
+        return Arrow(event.time, label, sent, str(data), "close")
+    return Arrow(event.time, label, sent, frame_text(data))
 
 
 def _rows(arrows: Sequence[Arrow], lane_of: Mapping[str, int]) -> list[_Row]:

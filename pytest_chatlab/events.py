@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 from . import wire
 from .logtext import printable, shorten
 
-__all__ = ["Direction", "Event", "frame_text", "listing"]
+__all__ = ["Direction", "Event", "Note", "frame_text", "listing"]
 
 #: sent and recv: frames; invalid: a line that did not decode; error: an
 #: exception a callback raised; eof: the end, and why.
@@ -36,6 +36,13 @@ def frame_text(frame: Mapping[str, Any] | _HasFields | str) -> str:
         return printable(frame)
     fields = dict(frame) if isinstance(frame, Mapping) else frame.to_dict()
     return printable(wire.canonical(fields))
+
+
+class Note(str):
+    """An event's words about the connection (a half close or a reset sent),
+    as opposed to a text line a peer sent or received, which is a plain ``str``."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from .closing import ClosedByWith, ConnectsByAddress
 from .errors import ConnectionClosedError, ProtocolError
-from .events import Event, listing
+from .events import Event, Note, listing
 from .logtext import cap
 from .waits import start_wait
 
@@ -149,6 +149,8 @@ class LineConnection(ClosedByWith, Generic[F]):
         #: When every wait gives up, whatever its timeout (time.monotonic; None:
         #: no limit). The fixtures set it to end before the test's own timeout.
         self.deadline: float | None = None
+        #: What each wait that gave up waited for, in order (a diagram marks them).
+        self.missed: list[str] = []
 
     def _parse(self, line: bytes) -> F:
         """The frame a received line (without its newline) becomes."""
@@ -290,13 +292,13 @@ class LineConnection(ClosedByWith, Generic[F]):
     def shutdown_write(self) -> None:
         """Half close: the peer sees end of file, and still answers what came before."""
         self._sock.shutdown(socket.SHUT_WR)
-        self.log.append(Event("sent", time.monotonic(), "shutdown(SHUT_WR)"))
+        self.log.append(Event("sent", time.monotonic(), Note("shutdown(SHUT_WR)")))
 
     def abort(self) -> None:
         """Closes with a reset (RST) instead of a FIN: SO_LINGER on, timeout 0."""
         if not self._closed:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.log.append(Event("sent", time.monotonic(), "reset (abort)"))
+            self.log.append(Event("sent", time.monotonic(), Note("reset (abort)")))
         self.close()
 
     def close(self) -> None:
@@ -369,6 +371,7 @@ class LineConnection(ClosedByWith, Generic[F]):
             if predicate(seen[-1]):
                 return seen
         self._pending.extendleft(reversed(seen))
+        self.missed.append(what)
         raise ended(f"{self.label}: waited {wait} for {what}; {self._why()}; {listing(seen)}")
 
     # -- internals --------------------------------------------------------

@@ -22,7 +22,7 @@ from .options import (
     server_header,
 )
 from .timeouts import set_timer
-from .tracking import report_sections, start_attempt, verdict
+from .tracking import explain_failure, start_attempt, verdict
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
 
@@ -130,6 +130,5 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     if report.failed:
-        for title, text in report_sections(item):
-            report.sections.append((f"{title} ({report.when})", text))
+        explain_failure(item, report)
     return report

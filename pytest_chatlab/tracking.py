@@ -29,7 +29,14 @@ if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs no
     from .orchestrator import Harness
     from .server import ChatServer
 
-__all__ = ["Tracked", "report_sections", "start_attempt", "tracked", "verdict"]
+__all__ = [
+    "Tracked",
+    "explain_failure",
+    "report_sections",
+    "start_attempt",
+    "tracked",
+    "verdict",
+]
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
@@ -120,6 +127,35 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
         sections.append(("chatlab harness report", report.render()))
         sections.append(("chatlab harness timeline", report.format_timeline()))
     return sections
+
+
+def explain_failure(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Adds to a failing test's ``report`` what explains it: the sections of
+    ``report_sections``, and the conversations drawn (``pictures``) into the
+    test's tmp_path, named in a section, embedded by pytest-html if it is
+    there, and given to JUnit XML as properties with the sections."""
+    sections = report_sections(item)
+    record = item.stash.get(_KEY, None)
+    if record is not None and record.log_dir is not None and _has_conversations(record):
+        from .pictures import draw_failure, html_extras
+
+        paths = draw_failure(record, record.log_dir, item.name)
+        sections.append(("chatlab diagrams", "\n".join(str(path) for path in paths)))
+        html_plugin = item.config.pluginmanager.getplugin("html")
+        if html_plugin is not None:
+            # pytest-html reads this attribute of the report; pytest does not define it.
+            extras = [*getattr(report, "extras", []), *html_extras(html_plugin, paths)]
+            report.extras = extras  # type: ignore[attr-defined]
+    # JUnit XML writes the properties of a test's teardown report, which
+    # copies the item's when it is made: a teardown failure adds to its own.
+    properties = report.user_properties if report.when == "teardown" else item.user_properties
+    for title, text in sections:
+        report.sections.append((f"{title} ({report.when})", text))
+        properties.append((f"{title} ({report.when})", text))
+
+
+def _has_conversations(record: Tracked) -> bool:
+    return bool(record.clients or record.line_clients or record.devices or record.harnesses)
 
 
 def _keep_whole_log(log_dir: Path | None, name: str, text: str) -> Path | None:

@@ -38,7 +38,7 @@ WAITS = """
 def test_a_wait_fails_with_its_own_message_before_the_tests_timeout(pytester: pytest.Pytester):
     pytester.makepyfile(WAITS)
 
-    result = run(pytester, "-s", "--timeout=2", "-k", "expect or device")
+    result = run(pytester, "-s", "--timeout=3", "-k", "expect or device")
 
     result.assert_outcomes(failed=1, passed=1)
     output = result.stdout.str()
@@ -46,14 +46,13 @@ def test_a_wait_fails_with_its_own_message_before_the_tests_timeout(pytester: py
     result.stdout.fnmatch_lines(
         [
             "*DEVICE WAITED LESS THAN THE TEST*",  # printed as it runs, before the failures
-            "*alice: waited 1.* s (cut short, to end before the test's timeout) "
-            "for a frame matching*",
+            "*alice: waited *s (cut short, to end before the test's timeout) for a frame matching*",
         ]
     )
     waited = float(
         next(line.split("WAITED ")[1] for line in result.stdout.lines if "WAITED " in line)
     )
-    assert 1.5 <= waited < 2.0
+    assert 1.5 <= waited < 2.5  # the waits end 0.5 s before the timeout, setup counted
 
 
 def test_the_signal_timeout_keeps_the_sections_and_the_run_goes_on(pytester: pytest.Pytester):

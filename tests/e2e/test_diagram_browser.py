@@ -78,3 +78,25 @@ def test_the_dom_holds_the_lanes_and_the_frames(tmp_path, article_page):
         assert f">{lane}</text>" in dom
     assert "hi everyone" in dom
     assert "<script" not in dom
+
+
+def test_a_failing_tests_diagram_shows_what_never_arrived(tmp_path, new_client, bound_device):
+    from pytest_chatlab.diagram import Diagram, Missing
+
+    alice, bob = new_client(label="alice"), bound_device(label="bob")
+    alice.send_text("hello </svg><script>alert(1)</script>")
+    bob.expect(type="chat")
+    with pytest.raises(AssertionError):
+        alice.expect(type="chat", text="never sent", timeout=0.1)
+    missing = [Missing("alice", what) for what in alice.missed]
+    page = tmp_path / "failure.html"
+    page.write_text(
+        Diagram.from_logs([("alice", alice.log), ("bob", bob.log)], missing=missing).to_html()
+    )
+
+    done = chromium(tmp_path, "--dump-dom", page.as_uri())
+
+    assert done.returncode == 0, done.stderr
+    assert "never arrived: a frame matching" in done.stdout
+    assert "&lt;/svg&gt;&lt;script&gt;" in done.stdout  # the chat text, as text
+    assert "CONSOLE" not in done.stderr, done.stderr

@@ -28,12 +28,14 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
         is_command,
         requested_name,
     )
+    from .bridge import get_cmake_dir, get_include
     from .device import Device
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
     from .mock import MockClient
     from .orchestrator import Harness
     from .report import Report
     from .server import ChatServer, server_binary
+    from .tracking import track
 
 #: Where each public name lives. The plugin is loaded into every pytest run of
 #: an environment that has this package, used or not: importing the compiled
@@ -65,6 +67,8 @@ _HOMES = {
     "Report": ".report",
     "ChatServer": ".server",
     "server_binary": ".binary",
+    **dict.fromkeys(["get_cmake_dir", "get_include"], ".bridge"),
+    "track": ".tracking",
 }
 
 
@@ -107,8 +111,11 @@ __all__ = [
     "__version__",
     "decode",
     "encode",
+    "get_cmake_dir",
+    "get_include",
     "is_command",
     "requested_name",
     "server_binary",
+    "track",
     "wire",
 ]

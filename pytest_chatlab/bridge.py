@@ -46,9 +46,9 @@ def _installed(relative: Path) -> Path:
         if place.is_file():
             return place
     raise FileNotFoundError(
-        f"pytest_chatlab's C++ bridge is not installed: no {relative} in "
-        f"{', '.join(str(p.parent) for p in places)}; it comes with an installed wheel "
-        "or `pip install -e .`, not with a source tree on sys.path"
+        f"pytest_chatlab's C++ bridge is not installed beside the pytest_chatlab imported "
+        f"({', '.join(package_dirs)}): no {relative} there. It comes with the wheel or "
+        "`pip install -e .`, not with a source tree on sys.path"
     )
 
 

@@ -39,20 +39,24 @@ def test_get_include_holds_the_headers_and_get_cmake_dir_the_package():
     assert f'set(PACKAGE_VERSION "{chatlab.__version__}")' in version
 
 
-def test_finding_the_bridge_imports_neither_the_compiled_module_nor_pytest():
+def test_finding_the_bridge_imports_neither_the_compiled_module_nor_pytest(tmp_path):
     code = (
         "import sys, pytest_chatlab as c; c.get_include(); c.get_cmake_dir(); "
         "print(sorted(m for m in sys.modules if m.startswith(('pytest', '_pytest'))))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # Not from the root of a clone, where `python -c` would import the clone's package.
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
 
     assert done.stdout.strip() == "['pytest_chatlab', 'pytest_chatlab.bridge']"
 
 
-def test_python_m_bridge_prints_the_directories():
+def test_python_m_bridge_prints_the_directories(tmp_path):
     def ask(flag: str) -> str:
         command = [sys.executable, "-m", "pytest_chatlab.bridge", flag]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+        return done.stdout.strip()
 
     assert ask("--cmakedir") == chatlab.get_cmake_dir()
     assert ask("--includedir") == chatlab.get_include()

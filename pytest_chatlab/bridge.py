@@ -18,7 +18,6 @@ searched. Nothing here imports the compiled module.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 __all__ = ["get_cmake_dir", "get_include"]
@@ -54,6 +53,8 @@ def _installed(relative: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m pytest_chatlab.bridge --includedir | --cmakedir``, as pybind11 has."""
+    import argparse  # here: finding the directories from Python needs none of it
+
     parser = argparse.ArgumentParser(
         prog="python -m pytest_chatlab.bridge",
         description="Where pytest_chatlab's C++ bridge (pytest_chatlab::bridge) is installed.",

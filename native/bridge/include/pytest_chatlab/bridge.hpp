@@ -24,14 +24,16 @@
 //    for the threads inside Python to leave (at most exit_grace).
 // 3. Release the GIL around every call that blocks (without_gil): connect,
 //    send, and above all the join of the native thread, which may be waiting
-//    for the GIL to finish the callback it is in. A join from the native
-//    thread itself (close inside a callback) must not join: the native
-//    library's business, the bridge's callbacks are safe to clear there.
+//    for the GIL to finish the callback it is in. Close inside a callback
+//    runs on the native thread, which cannot join itself: there close only
+//    asks the thread to end (the native library's part) and clears the
+//    callbacks, which is safe on that thread.
 // 4. Keep the Python callables in callback<Args...> members and clear() them
 //    when the connection ends or the object is closed: a callable that refers
 //    to its own object (a bound method) would otherwise be a reference cycle
-//    through C++ that Python's garbage collector cannot see. Clear the one
-//    being called last (std::exchange it out first): it may close the object.
+//    through C++ that Python's garbage collector cannot see. The last one a
+//    thread calls (on_close, say) is moved out with std::exchange and the
+//    others cleared before it runs, so the cycle is broken whatever it does.
 // 5. A callback's exception never terminates the process: callback<...>
 //    keeps it, traceback included, in an error_log, and the object's check()
 //    (bound as a method: error_log::check) raises it on the test's thread.

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
         is_command,
         requested_name,
     )
+    from .bridge import get_cmake_dir, get_include
     from .device import Device
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
     from .levels import level
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     from .orchestrator import Harness
     from .report import Report
     from .server import ChatServer, server_binary
+    from .tracking import track
 
 #: Where each public name lives. The plugin is loaded into every pytest run of
 #: an environment that has this package, used or not: importing the compiled
@@ -69,6 +71,8 @@ _HOMES = {
     "Report": ".report",
     "ChatServer": ".server",
     "server_binary": ".binary",
+    **dict.fromkeys(["get_cmake_dir", "get_include"], ".bridge"),
+    "track": ".tracking",
 }
 
 
@@ -112,9 +116,12 @@ __all__ = [
     "__version__",
     "decode",
     "encode",
+    "get_cmake_dir",
+    "get_include",
     "is_command",
     "level",
     "requested_name",
     "server_binary",
+    "track",
     "wire",
 ]

@@ -19,7 +19,7 @@ import pytest
 
 from .options import configured_binary
 from .timeouts import waits_deadline
-from .tracking import tracked
+from .tracking import Checked, check_after, tracked
 
 if TYPE_CHECKING:
     from ._native import Room
@@ -161,7 +161,7 @@ def bound_device(
     exception a device callback raised fails the test."""
     from .device import Device
 
-    devices = tracked(request.node).devices
+    devices: list[Device] = []
 
     def connect(
         server: ChatServer | None = None, label: str | None = None, timeout: float = 5.0
@@ -169,6 +169,8 @@ def bound_device(
         device = Device(_server(request, server).address, label=label, timeout=timeout)
         device.deadline = waits_deadline(request.node)
         devices.append(device)
+        failure = "a callback raised on the C++ receive thread"
+        check_after(request.node, Checked(device, kind="chatlab device", failure=failure))
         # A member (or refused) on return, so what others send next reaches it.
         greeted = device.wait_for(lambda m: m.type in ("roster", "error"), timeout=timeout)
         if greeted is None and device.connected:

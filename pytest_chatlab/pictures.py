@@ -41,14 +41,15 @@ def draw_failure(record: Tracked, directory: Path, test_name: str) -> list[Path]
                 Diagram.from_report(harness.report(), missing=missing, title=title),
             )
         )
-    peers: list[Any] = [*record.clients, *record.line_clients, *record.devices]
+    clients: list[Any] = [*record.clients, *record.line_clients]
+    peers = [(client.label, client) for client in clients] + _drawable(record)
     if peers:
-        labels = _unique([peer.label for peer in peers])
-        logs = [(label, peer.log) for label, peer in zip(labels, peers, strict=True)]
+        labels = _unique([label for label, _ in peers])
+        logs = [(label, peer.log) for label, (_, peer) in zip(labels, peers, strict=True)]
         missing = [
             Missing(label, what)
-            for label, peer in zip(labels, peers, strict=True)
-            for what in peer.missed
+            for label, (_, peer) in zip(labels, peers, strict=True)
+            for what in getattr(peer, "missed", [])
         ]
         diagrams.append(("conversation", Diagram.from_logs(logs, missing=missing, title=test_name)))
     directory.mkdir(parents=True, exist_ok=True)
@@ -71,6 +72,13 @@ def _framed(path: Path) -> str:
         f"<iframe title='{html.escape(path.name)}' srcdoc=\"{page}\" "
         "style='width:100%;height:480px;border:1px solid #ccc'></iframe>"
     )
+
+
+def _drawable(record: Tracked) -> list[tuple[str, Any]]:
+    """The devices, and any tracked object that logs ``Event``s as they do."""
+    return [
+        (c.label, c.obj) for c in record.checked if isinstance(getattr(c.obj, "log", None), list)
+    ]
 
 
 def _unique(labels: Sequence[str]) -> list[str]:

@@ -22,7 +22,7 @@ from .options import (
     server_header,
 )
 from .timeouts import set_timer
-from .tracking import explain_failure, start_attempt, verdict
+from .tracking import explain_failure, running, start_attempt, verdict
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
 
@@ -103,6 +103,13 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     return set_timer(item, settings)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # pytest_chatlab.track(obj) gives obj to the test running now: setup, call and teardown.
+    with running(item):
+        return (yield)
 
 
 @pytest.hookimpl(tryfirst=True)

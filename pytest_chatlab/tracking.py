@@ -1,21 +1,29 @@
 """What each test started, kept on its item: for the verdict and the report.
 
-Fixtures record every server, client and device they make here. The plugin
-asks ``verdict`` after the test's call and after its teardown (a server that
-died or printed a sanitizer report, or a device callback that raised on the
-C++ receive thread, fails the test that used it), and when a test fails it
-asks for the report sections that explain it: each server's stderr, each
-mock client's frames, each device's messages.
+Fixtures record every server, client and device they make here, and
+``track(obj)`` any object of the user's with a ``check()`` (a binding built
+on the C++ bridge, say): a device is one such object. The plugin asks
+``verdict`` after the test's call and after its teardown (a server that died
+or printed a sanitizer report, or a checked object whose callback raised on
+its C++ thread, fails the test that used it), and when a test fails it asks
+for the report sections that explain it: each server's stderr, each mock
+client's frames, each checked object's log.
+
+``track`` finds its test without being handed one: the plugin marks the test
+running in this process (``running``, around each test's setup, call and
+teardown). A pytest-xdist worker is a process of its own running one test at
+a time, so the mark is the worker's test.
 """
 
 from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pytest
 
@@ -23,23 +31,58 @@ from .logtext import shorten
 from .options import log_limits
 
 if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs none
-    from .device import Device
     from .line import LineClient
     from .mock import MockClient
     from .orchestrator import Harness
     from .server import ChatServer
 
 __all__ = [
+    "Checkable",
+    "Checked",
     "Tracked",
+    "check_after",
     "explain_failure",
     "report_sections",
+    "running",
     "start_attempt",
+    "track",
     "tracked",
     "verdict",
 ]
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
+
+#: The test running in this process now, if any (``running``).
+_current: pytest.Item | None = None
+
+
+class Checkable(Protocol):
+    """What ``track`` takes: ``check()`` raises what the object's callbacks
+    raised on their own thread since the last check (each error once), and
+    returns when there is none. ``label`` (str) and ``format_log(last,
+    max_bytes)`` (str) are optional: the name in the report, and its log."""
+
+    def check(self) -> object: ...
+
+
+C = TypeVar("C", bound=Checkable)
+
+
+@dataclass
+class Checked:
+    """One object whose ``check()`` judges the test, and how its report reads."""
+
+    obj: Checkable
+    #: the report section's title before the label
+    kind: str = "chatlab tracked"
+    #: what the failure says before the traceback
+    failure: str = "check() raised"
+
+    @property
+    def label(self) -> str:
+        label = getattr(self.obj, "label", None)
+        return label if isinstance(label, str) else type(self.obj).__name__
 
 
 @dataclass
@@ -49,7 +92,8 @@ class Tracked:
     servers: list[ChatServer] = field(default_factory=list)
     clients: list[MockClient] = field(default_factory=list)
     line_clients: list[LineClient] = field(default_factory=list)
-    devices: list[Device] = field(default_factory=list)
+    #: the devices and whatever ``track`` was given, in the order they came
+    checked: list[Checked] = field(default_factory=list)
     harnesses: list[Harness] = field(default_factory=list)
     #: where whole logs go when the test fails (the test's tmp_path), if known
     log_dir: Path | None = None
@@ -58,6 +102,43 @@ class Tracked:
 def tracked(item: pytest.Item) -> Tracked:
     """The record of ``item``, created on first use."""
     return item.stash.setdefault(_KEY, Tracked())
+
+
+@contextmanager
+def running(item: pytest.Item) -> Iterator[None]:
+    """Marks ``item`` as the test ``track`` gives objects to, for the block
+    (restored after, so a pytester run inside a test nests)."""
+    global _current
+    previous, _current = _current, item
+    try:
+        yield
+    finally:
+        _current = previous
+
+
+def check_after(item: pytest.Item, checked: Checked) -> None:
+    """Has the verdict of ``item`` call ``checked.obj.check()``, and its
+    failure report show the object's log."""
+    tracked(item).checked.append(checked)
+
+
+def track(obj: C) -> C:
+    """Makes ``obj.check()`` part of the verdict of the running test, and
+    ``obj``'s log part of its failure report, as for a ``Device``: the test
+    fails after its call or teardown if ``check()`` raises. Returns ``obj``:
+    ``client = track(MyClient(...))``. Call it in a test or a fixture."""
+    if not callable(getattr(obj, "check", None)):
+        raise TypeError(
+            f"track() needs an object with a check() method that raises its callbacks' "
+            f"errors; {type(obj).__name__} has none"
+        )
+    if _current is None:
+        raise RuntimeError(
+            "track() is called while no test is running in this process: call it in a "
+            "test or a fixture, with the pytest-chatlab plugin loaded"
+        )
+    check_after(_current, Checked(obj))
+    return obj
 
 
 def start_attempt(item: pytest.Item) -> None:
@@ -70,12 +151,14 @@ def start_attempt(item: pytest.Item) -> None:
 def verdict(item: pytest.Item) -> None:
     """The one judge of a test's chatlab verdict: fails ``item`` if one of its
     servers crashed or printed a sanitizer report, or a callback of one of its
-    devices raised on the C++ receive thread, with everything that explains it.
+    devices or tracked objects raised on its C++ thread, with everything that
+    explains it.
 
     The plugin asks twice: after the call, so a crash fails the test itself,
     and after teardown, since a sanitizer's report at exit (leaks, say) comes
     only once the server is stopped. ``ChatServer.check`` and ``Device.check``
-    raise each problem once, so the second look adds only what is new.
+    (and every tracked ``check``) raise each problem once, so the second look
+    adds only what is new.
     """
     record = item.stash.get(_KEY, None)
     if record is None:  # a test that made nothing: most tests of most runs
@@ -88,12 +171,12 @@ def verdict(item: pytest.Item) -> None:
             server.check()
         except ServerCrashedError as error:
             failures.append(str(error))
-    for device in record.devices:
+    for checked in record.checked:
         try:
-            device.check()
+            checked.obj.check()
         except BaseException as error:  # a callback may raise anything, SystemExit included
             shown = "".join(traceback.format_exception(error)).rstrip()
-            failures.append(f"{device.label}: a callback raised on the C++ receive thread\n{shown}")
+            failures.append(f"{checked.label}: {checked.failure}\n{shown}")
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
 
@@ -114,7 +197,11 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
         ("chatlab mock client", client.label, client.format_log) for client in record.clients
     ]
     logs += [("chatlab line client", c.label, c.format_log) for c in record.line_clients]
-    logs += [("chatlab device", device.label, device.format_log) for device in record.devices]
+    logs += [
+        (checked.kind, checked.label, format_log)
+        for checked in record.checked
+        if callable(format_log := getattr(checked.obj, "format_log", None))
+    ]
     for index, (kind, label, format_log) in enumerate(logs, 1):
         text = format_log(limits.events, limits.line_bytes)
         whole = _keep_whole_log(record.log_dir, f"{index:02d}-{label}", format_log(0, 0))
@@ -155,7 +242,7 @@ def explain_failure(item: pytest.Item, report: pytest.TestReport) -> None:
 
 
 def _has_conversations(record: Tracked) -> bool:
-    return bool(record.clients or record.line_clients or record.devices or record.harnesses)
+    return bool(record.clients or record.line_clients or record.checked or record.harnesses)
 
 
 def _keep_whole_log(log_dir: Path | None, name: str, text: str) -> Path | None:

@@ -1,94 +1,39 @@
-// Binding of Layer B's Client: every GIL rule of the project lives here.
+// Binding of Layer B's Client, on the GIL rules of pytest_chatlab::bridge
+// (native/bridge, the header-only library the wheel ships for other people's
+// bindings too; its header says why each rule is there). What is particular here:
 //
-// - The receive thread enters Python only through enter_python(): it takes
-//   the GIL first, and not at all once the interpreter is on its way out.
+// - The receive thread enters Python only through bridge::enter_python, and
+//   the exit hook stops every live client (bridge::stop_at_exit).
 // - Every blocking call (connect, send, the join in disconnect and in the
-//   destructor) releases the GIL, since the receive thread may be waiting
-//   for it to finish the callback it is in.
-// - The C++ side holds the Python callbacks only until the connection ends
-//   or disconnect(): a callback that refers to its own client (a bound
-//   method) would otherwise be a cycle the garbage collector cannot see.
-// - An exception a callback raises is kept, in order, for take_errors();
-//   nothing raised on the receive thread terminates the process.
-// - The io callbacks hold a weak_ptr: Python alone owns the client, and a
-//   callback that drops the last reference destroys it on the receive
-//   thread, which Layer B handles by not joining itself.
+//   destructor) runs bridge::without_gil.
+// - The callbacks are bridge::callback members, cleared when the connection
+//   ends or on disconnect(); what they raise is kept in a bridge::error_log
+//   for take_errors().
+// - disconnect() from inside a callback only marks the end (Layer B cannot
+//   join its own thread), and a callback that drops the last reference
+//   destroys the client on the receive thread, which Layer B detaches.
 
-#include <Python.h>
 #include <pybind11/stl.h>
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 #include "bindings.hpp"
 #include "core/error.hpp"
 #include "io/client.hpp"
+#include "pytest_chatlab/bridge.hpp"
 
 namespace chatlab::bindings {
 namespace {
 
-class BoundClient;
-
-/// How long the exit hook waits for callbacks in progress to return.
-constexpr std::chrono::seconds exit_grace{5};
-
-/// Whether receive threads may enter Python, and how many are inside. Leaked
-/// on purpose: a detached receive thread may still read it during static
-/// destruction at exit.
-struct PythonGate {
-  std::mutex mutex;                              ///< guards everything below
-  std::condition_variable idle;                  ///< signalled when `inside` drops to 0
-  std::size_t inside = 0;                        ///< receive threads in Python right now
-  bool open = true;                              ///< false from the exit hook on
-  std::vector<std::weak_ptr<BoundClient>> live;  ///< clients to stop at exit
-};
-
-PythonGate& gate() {
-  static auto* const instance = new PythonGate();
-  return *instance;
-}
-
-bool interpreter_finalizing() {
-#if PY_VERSION_HEX >= 0x030D0000
-  return Py_IsFinalizing() != 0;
-#else
-  return _Py_IsFinalizing() != 0;
-#endif
-}
-
-/// A receive thread's pass into Python, counted so the exit hook can wait
-/// until no thread is inside before the interpreter starts tearing down.
-class PythonEntry {
- public:
-  PythonEntry() {
-    PythonGate& g = gate();
-    std::lock_guard<std::mutex> lock(g.mutex);
-    admitted_ = g.open && !interpreter_finalizing();
-    if (admitted_) ++g.inside;
-  }
-  ~PythonEntry() {
-    if (!admitted_) return;
-    PythonGate& g = gate();
-    std::lock_guard<std::mutex> lock(g.mutex);
-    if (--g.inside == 0) g.idle.notify_all();
-  }
-  PythonEntry(const PythonEntry&) = delete;
-  PythonEntry& operator=(const PythonEntry&) = delete;
-
-  bool admitted() const noexcept { return admitted_; }
-
- private:
-  bool admitted_ = false;  ///< false: Python is going away, do not touch it
-};
+namespace bridge = pytest_chatlab::bridge;
 
 /// A chat connection for Python: Layer B's Client plus the Python side of it.
 /// Members that are Python objects are touched only with the GIL held.
@@ -111,8 +56,7 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
     if (io_->on_receive_thread()) {
       io_.reset();  // Layer B detaches: the thread ends when this callback returns
     } else {
-      py::gil_scoped_release released;
-      io_.reset();  // joins; the thread may need the GIL to finish a callback
+      bridge::without_gil([this] { io_.reset(); });  // joins
     }
   }
 
@@ -122,13 +66,7 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
     auto client = std::make_shared<BoundClient>(std::move(on_message), std::move(on_close),
                                                 std::move(on_invalid));
     client->io_.emplace(client->io_callbacks(), max_frame_bytes);
-    PythonGate& g = gate();
-    std::lock_guard<std::mutex> lock(g.mutex);
-    g.live.erase(
-        std::remove_if(g.live.begin(), g.live.end(),
-                       [](const std::weak_ptr<BoundClient>& weak) { return weak.expired(); }),
-        g.live.end());
-    g.live.push_back(client);
+    bridge::stop_at_exit(client, [](BoundClient& stopped) { stopped.io_->disconnect(); });
     return client;
   }
 
@@ -138,8 +76,7 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
     const double seconds = timeout > 0 ? std::min(timeout, 86400.0) : 0.0;
     const auto limit = std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
     try {
-      py::gil_scoped_release released;
-      io_->connect(host, static_cast<std::uint16_t>(port), limit);
+      bridge::without_gil([&] { io_->connect(host, static_cast<std::uint16_t>(port), limit); });
     } catch (const std::system_error& error) {
       clear_callbacks();  // no thread will ever call them: drop the possible cycle now
       raise_os_error(error, host, port);
@@ -150,107 +87,59 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
   }
 
   bool send(const Message& message) {
-    py::gil_scoped_release released;  // blocks while the server does not read
-    return io_->send(message);
+    // Blocks while the server does not read.
+    return bridge::without_gil([&] { return io_->send(message); });
   }
 
   void disconnect() {
     if (io_->on_receive_thread()) {
       io_->disconnect();  // marks the end only; on_close follows on this thread
-      on_message_ = py::object();
-      on_invalid_ = py::object();
+      bridge::clear(on_message_, on_invalid_);
       return;
     }
-    {
-      py::gil_scoped_release released;
-      io_->disconnect();
-    }
+    bridge::without_gil([this] { io_->disconnect(); });
     clear_callbacks();  // on_close ran during the join, or never will
   }
-
-  /// Stops the connection at interpreter exit (no GIL held).
-  void stop_at_exit() { io_->disconnect(); }
 
   bool connected() const { return io_->connected(); }
   bool on_receive_thread() const { return io_->on_receive_thread(); }
   std::string local_endpoint() const { return io_->local_endpoint(); }
 
   /// The exceptions callbacks raised since the last call, oldest first.
-  py::list take_errors() { return std::exchange(errors_, py::list()); }
+  py::list take_errors() { return errors_.take(); }
 
  private:
-  /// Runs `body(self)` on the receive thread with the GIL held, if Python
-  /// and this client are still there. `self` goes before the GIL does, so a
-  /// last reference dropped here destroys the client with the GIL held.
-  /// gil_scoped_acquire throws only while pybind11's internals are first made, long before.
-  template <typename Body>
-  // NOLINTNEXTLINE(bugprone-exception-escape)
-  static void enter_python(const std::weak_ptr<BoundClient>& weak, Body&& body) noexcept {
-    PythonEntry entry;
-    if (!entry.admitted()) return;
-    py::gil_scoped_acquire gil;
-    try {
-      if (std::shared_ptr<BoundClient> self = weak.lock()) body(*self);
-    } catch (...) {  // NOLINT(bugprone-empty-catch)
-      // body records Python errors itself; nothing else may escape
-    }
-  }
-
   io::ClientCallbacks io_callbacks() {
     std::weak_ptr<BoundClient> weak = weak_from_this();
     io::ClientCallbacks callbacks;
     callbacks.on_message = [weak](Message message) {
-      enter_python(weak, [&message](BoundClient& self) {
-        self.call(self.on_message_, py::cast(std::move(message)));
+      bridge::enter_python(weak, [&message](BoundClient& self) {
+        self.on_message_(self.errors_, std::move(message));
       });
     };
     callbacks.on_invalid = [weak](const std::string& line, const ProtocolError& error) {
-      enter_python(weak, [&line, &error](BoundClient& self) {
+      bridge::enter_python(weak, [&line, &error](BoundClient& self) {
         if (!self.on_invalid_) return;
-        const py::object error_class =
-            py::module_::import("pytest_chatlab.errors").attr("ProtocolError");
-        self.call(self.on_invalid_, text_of(line),
-                  error_class(std::string(code_name(error.code())), error.what()));
+        self.errors_.run([&] {
+          const py::object error_class =
+              py::module_::import("pytest_chatlab.errors").attr("ProtocolError");
+          self.on_invalid_(self.errors_, text_of(line),
+                           error_class(std::string(code_name(error.code())), error.what()));
+        });
       });
     };
     callbacks.on_close = [weak](io::CloseReason reason, const std::string& detail) {
-      enter_python(weak, [reason, &detail](BoundClient& self) {
+      bridge::enter_python(weak, [reason, &detail](BoundClient& self) {
         // Cleared before the call, so the cycle is broken whatever it does.
-        py::object on_close = std::move(self.on_close_);
+        const auto on_close = std::exchange(self.on_close_, {});
         self.clear_callbacks();
-        self.call(on_close, py::str(io::describe(reason)), py::str(detail));
+        on_close(self.errors_, io::describe(reason), detail);
       });
     };
     return callbacks;
   }
 
-  /// Calls `callback` (a copy keeps it alive if it clears itself), keeping
-  /// any exception it raises for take_errors().
-  template <typename... Args>
-  void call(const py::object& callback, Args&&... args) {
-    if (!callback) return;
-    const py::object keep = callback;  // NOLINT(performance-unnecessary-copy-initialization)
-    try {
-      keep(std::forward<Args>(args)...);
-    } catch (py::error_already_set& error) {
-      const py::object& value = error.value();
-      // Before 3.12 the traceback may travel beside the exception, not on it.
-      PyObject* traceback = PyException_GetTraceback(value.ptr());
-      if (traceback == nullptr && error.trace()) {
-        PyException_SetTraceback(value.ptr(), error.trace().ptr());
-      }
-      Py_XDECREF(traceback);
-      errors_.append(value);
-    } catch (const std::exception& error) {
-      errors_.append(py::module_::import("builtins").attr("RuntimeError")(error.what()));
-    }
-  }
-
-  void clear_callbacks() {
-    on_message_ = py::object();
-    on_close_ = py::object();
-    on_invalid_ = py::object();
-  }
+  void clear_callbacks() { bridge::clear(on_message_, on_close_, on_invalid_); }
 
   [[noreturn]] static void raise_os_error(const std::system_error& error, const std::string& host,
                                           int port) {
@@ -263,37 +152,12 @@ class BoundClient : public std::enable_shared_from_this<BoundClient> {
     throw py::error_already_set();
   }
 
-  py::object on_message_;         ///< (Message) -> None; GIL
-  py::object on_close_;           ///< (reason, detail) -> None; GIL
-  py::object on_invalid_;         ///< (line, ProtocolError) -> None; GIL
-  py::list errors_;               ///< exceptions the callbacks raised; GIL
-  std::optional<io::Client> io_;  ///< the connection; set by create()
+  bridge::callback<Message> on_message_;                 ///< (Message) -> None; GIL
+  bridge::callback<std::string, std::string> on_close_;  ///< (reason, detail) -> None; GIL
+  bridge::callback<py::str, py::object> on_invalid_;     ///< (line, ProtocolError); GIL
+  bridge::error_log errors_;                             ///< what the callbacks raised; GIL
+  std::optional<io::Client> io_;                         ///< the connection; set by create()
 };
-
-/// Registered with atexit, which runs before the interpreter finalizes:
-/// closes the gate, stops every connection and waits (GIL released) until
-/// no receive thread is inside a callback, so none is left to enter a dying
-/// interpreter. A callback stuck past the grace period is left behind rather
-/// than hanging the exit.
-void stop_clients_at_exit() {
-  std::vector<std::shared_ptr<BoundClient>> live;
-  PythonGate& g = gate();
-  {
-    std::lock_guard<std::mutex> lock(g.mutex);
-    g.open = false;
-    for (const std::weak_ptr<BoundClient>& weak : g.live) {
-      if (auto client = weak.lock()) live.push_back(std::move(client));
-    }
-    g.live.clear();
-  }
-  {
-    py::gil_scoped_release released;
-    for (const auto& client : live) client->stop_at_exit();
-    std::unique_lock<std::mutex> lock(g.mutex);
-    g.idle.wait_for(lock, exit_grace, [&g] { return g.inside == 0; });
-  }
-  live.clear();  // with the GIL: a client whose last owner this was goes now
-}
 
 }  // namespace
 
@@ -321,7 +185,7 @@ void bind_client(py::module_& m) {
                              "Whether the caller is this client's receive thread.")
       .def_property_readonly("local_endpoint", &BoundClient::local_endpoint,
                              "\"127.0.0.1:50312\": this side of the connection.");
-  py::module_::import("atexit").attr("register")(py::cpp_function(&stop_clients_at_exit));
+  bridge::install_exit_hook();
 }
 
 }  // namespace chatlab::bindings

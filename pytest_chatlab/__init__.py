@@ -5,7 +5,8 @@ Mode 1 (unit) calls the bound C++ core in-process: ``Room``, ``Message``,
 ``chatlab-server`` (``ChatServer``, ``server_binary``) and drives it over TCP
 with the stdlib ``MockClient``. Mode 3 (e2e) drives real C++ clients, each a
 ``Device``, through callbacks on their receive threads; ``Harness`` plays a
-scenario with several and answers with a ``Report``. The pytest fixtures
+scenario with several and answers with a ``Report``. ``ServerProcess`` runs
+any other server binary with the same guarantees. The pytest fixtures
 come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
     from .mock import MockClient
     from .orchestrator import Harness
+    from .process import ServerProcess
     from .report import Report
     from .server import ChatServer, server_binary
 
@@ -63,6 +65,7 @@ _HOMES = {
     "MockClient": ".mock",
     "Harness": ".orchestrator",
     "Report": ".report",
+    "ServerProcess": ".process",
     "ChatServer": ".server",
     "server_binary": ".binary",
 }
@@ -102,6 +105,7 @@ __all__ = [
     "Report",
     "Room",
     "ServerCrashedError",
+    "ServerProcess",
     "ServerStartError",
     "Target",
     "__version__",

@@ -31,6 +31,7 @@ LEVEL_OF_FIXTURE: dict[str, str] = {
     "server_process": "integration",
     "chatlab_server_factory": "integration",
     "new_client": "integration",
+    "chatlab_process": "integration",
     "bound_device": "e2e",
     "chatlab_harness": "e2e",
 }

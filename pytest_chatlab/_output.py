@@ -1,9 +1,11 @@
-"""A child's stdout and stderr: two pipes copied to two files as the bytes come.
+"""A child's stdout and stderr: pipes copied to files as the bytes come.
 
-Every chunk read goes to its file at once, whoever reads it: ``ServerProcess``
-on its own thread while it waits for readiness (it also wants the lines),
-then one daemon thread per process until both pipes end. Nothing is lost
-between the two, and a chatty server never blocks on a full pipe.
+Only the streams a readiness check reads are pipes; the others go straight
+to their files. Every chunk read goes to its file at once, whoever reads it:
+``ServerProcess`` on its own thread while it waits for readiness (it also
+wants the lines), then one daemon thread per process until the pipes end.
+Nothing is lost between the two, and a chatty server never blocks on a full
+pipe.
 """
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ class Output:
         return lines
 
     def drain_in_background(self, name: str) -> None:
-        """Copies the rest to the files on a daemon thread, until both pipes end."""
+        """Copies the rest to the files on a daemon thread, until the pipes end."""
+        if not self._files:
+            return
         self._partial = dict.fromkeys(self._partial, b"")
         self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
         self._thread.start()

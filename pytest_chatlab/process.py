@@ -17,16 +17,20 @@ Theory of operation:
   most; or ``socket_activation=True``: the socket is bound and listening here
   and handed over as fd 3 (``LISTEN_FDS=1``, ``LISTEN_PID``), so the address
   is known, and connectable, before the server runs a line of code.
-- **Readiness.** stdout and stderr are pipes watched with ``selectors``
-  against one deadline, together with a pidfd that turns readable when the
-  process exits: no polling sleep. Each chunk goes to its log file the moment
-  it is read; its lines go to ``ready`` (``_readiness``). ``"connect"`` tries
-  a TCP connect from 1 ms apart, the gap doubling, inside the same wait. An
-  exit before readiness fails the start at once with the command, the exit
-  status and the tail of both logs; a missed deadline fails the same way,
-  after killing the process.
-- **No pipe can fill.** Once ready, a daemon thread copies both pipes to the
-  log files until they end (``_output``).
+- **Readiness.** The streams ``ready`` reads are pipes, watched with
+  ``selectors`` against one deadline together with a pidfd that turns
+  readable when the process exits: no polling sleep. Each chunk goes to its
+  log file the moment it is read; its lines go to ``ready``
+  (``_readiness``). ``"connect"`` tries a TCP connect from 1 ms apart, the
+  gap doubling, inside the same wait. Once ready, what is pending in the
+  pipes is logged before ``start`` returns, so a line written before the
+  ready one is in its log. An exit before readiness fails the start at once
+  with the command, the exit status and the tail of both logs; a missed
+  deadline fails the same way, after killing the process. Without pidfds
+  (macOS) an exit is noticed within 50 ms.
+- **No pipe can fill.** A stream nobody reads goes straight to its log
+  file; once ready, a daemon thread copies the pipes to theirs until they
+  end (``_output``).
 - **Teardown.** The server runs in a session and process group of its own;
   ``stop`` sends ``stop_signal`` to the whole group, SIGKILL after ``grace``,
   reaps, and sweeps the group with SIGKILL: whatever the server spawned goes
@@ -347,8 +351,7 @@ class ServerProcess:
             self._command = [arg.replace(PORT_PLACEHOLDER, str(port)) for arg in self.argv]
         self._make_logs()
         listener = self._listen() if self.socket_activation else None
-        out_read, out_write = os.pipe()
-        err_read, err_write = os.pipe()
+        pipes, child_ends = self._output_ends()
         launch = [str(_launcher()), "--parent", str(os.getpid())]
         if listener is not None:
             launch += ["--listen-fd", str(listener.fileno())]
@@ -356,27 +359,24 @@ class ServerProcess:
             self._proc = _spawn.popen(
                 [*launch, "--", program, *self._command[1:]],
                 stdin=subprocess.PIPE,
-                stdout=out_write,
-                stderr=err_write,
+                stdout=child_ends["stdout"],
+                stderr=child_ends["stderr"],
                 env=self._child_env(),
                 cwd=self.cwd,
                 start_new_session=True,
                 pass_fds=() if listener is None else (listener.fileno(),),
             )
         except OSError as exc:  # a cwd that does not exist, say
-            os.close(out_read)
-            os.close(err_read)
+            for fd, _ in pipes.values():
+                os.close(fd)
             self._cleanup()
             raise ServerStartError(f"cannot start {self.label}: {exc}") from exc
         finally:
-            os.close(out_write)
-            os.close(err_write)
+            for end in child_ends.values():
+                os.close(end)
             if listener is not None:
                 listener.close()  # the server's copy is the only one: no accept() here
-        assert self._logs is not None
-        self._output = Output(
-            {"stdout": (out_read, self.stdout_path), "stderr": (err_read, self.stderr_path)}
-        )
+        self._output = Output(pipes)
         try:
             self._await_ready()
         except BaseException:  # a failed start, or Ctrl-C while waiting: leave nothing behind
@@ -388,49 +388,80 @@ class ServerProcess:
             raise
         self._output.drain_in_background(f"{self.label}-{self.pid}-output")
 
+    def _output_ends(self) -> tuple[dict[str, tuple[int, Path]], dict[str, int]]:
+        """Pipes for the streams ``ready`` reads (read end and log file, by
+        stream), and each stream's end for the child: that pipe's write end,
+        or the log file itself, which costs no copying."""
+        pipes: dict[str, tuple[int, Path]] = {}
+        child_ends: dict[str, int] = {}
+        watched = self.readiness.streams if self.readiness.watches_lines else set()
+        for stream, path in (("stdout", self.stdout_path), ("stderr", self.stderr_path)):
+            if stream in watched:
+                read_end, child_ends[stream] = os.pipe()
+                pipes[stream] = (read_end, path)
+            else:
+                child_ends[stream] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        return pipes, child_ends
+
     def _await_ready(self) -> None:
         """Watches output, exit and connects until ready or the deadline."""
-        readiness, output, proc = self.readiness, self._output, self._started()
-        assert output is not None
-        if readiness.immediate:
+        if self.readiness.immediate:
             return
         deadline = time.monotonic() + self.startup_timeout
-        connector = Connector(self.address) if readiness.connect else None
-        pidfd = _pidfd(proc.pid)
+        connector = Connector(self.address) if self.readiness.connect else None
+        pidfd = _pidfd(self._started().pid)
+        output = self._output
+        assert output is not None
         try:
             with selectors.DefaultSelector() as selector:
                 for fd in output.open_fds:
                     selector.register(fd, selectors.EVENT_READ)
                 if pidfd is not None:
                     selector.register(pidfd, selectors.EVENT_READ)
-                while True:
-                    now = time.monotonic()
-                    if now >= deadline:
-                        reason = f"no {readiness.description} within {self.startup_timeout} s"
-                        self._fail_start(reason, kill=True)
-                    wake = deadline
-                    if connector is not None:
-                        if now >= connector.next_attempt and connector.attempt(deadline - now):
-                            return
-                        wake = min(wake, connector.next_attempt)
-                    exited = False
-                    for key, _ in selector.select(max(wake - time.monotonic(), 0)):
-                        if key.fd == pidfd:
-                            exited = True
-                            continue
-                        if self._take_ready_lines(output.read(key.fd)):
-                            return
-                        if key.fd not in output.open_fds:
-                            selector.unregister(key.fd)
-                    if exited or (pidfd is None and not output.open_fds):
-                        if self._take_ready_lines(output.read_pending()):
-                            return  # it said so before it died: check() tells the rest
-                        self._fail_start(
-                            f"the server exited before {readiness.description}", kill=False
-                        )
+                while not self._watch(selector, pidfd, connector, deadline):
+                    pass
         finally:
             if pidfd is not None:
                 os.close(pidfd)
+        # What the server wrote before it said so is in the pipes now: log it
+        # before anyone reads the logs (stderr, then READY on stdout, say).
+        output.read_pending()
+
+    def _watch(
+        self,
+        selector: selectors.BaseSelector,
+        pidfd: int | None,
+        connector: Connector | None,
+        deadline: float,
+    ) -> bool:
+        """One wait for output, the exit or the next connect; True once ready."""
+        output, now = self._output, time.monotonic()
+        assert output is not None
+        if now >= deadline:
+            self._fail_start(
+                f"no {self.readiness.description} within {self.startup_timeout} s", kill=True
+            )
+        wake = deadline
+        if connector is not None:
+            if now >= connector.next_attempt and connector.attempt(deadline - now):
+                return True
+            wake = min(wake, connector.next_attempt)
+        if pidfd is None:  # no pidfd (macOS): exits are noticed by polling, 20 times a second
+            wake = min(wake, now + 0.05)
+        exited = False
+        for key, _ in selector.select(max(wake - time.monotonic(), 0)):
+            if key.fd == pidfd:
+                exited = True
+                continue
+            if self._take_ready_lines(output.read(key.fd)):
+                return True
+            if key.fd not in output.open_fds:
+                selector.unregister(key.fd)
+        if exited or (pidfd is None and self._started().poll() is not None):
+            if self._take_ready_lines(output.read_pending()):
+                return True  # it said so before it died: check() tells the rest
+            self._fail_start(f"the server exited before {self.readiness.description}", kill=False)
+        return False
 
     def _take_ready_lines(self, lines: list[tuple[str, str]]) -> bool:
         """Feeds ``lines`` to the readiness check; True, and the address

@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -125,9 +124,10 @@ bool hand_over_listener(int fd) {
     ::close(fd);
   }
   if (::fcntl(first_listen_fd, F_SETFD, 0) != 0) return false;  // survives the exec
-  const std::string pid = std::to_string(::getpid());
+  char pid[24];
+  std::snprintf(pid, sizeof pid, "%ld", static_cast<long>(::getpid()));
   ::unsetenv("LISTEN_FDNAMES");
-  return ::setenv("LISTEN_FDS", "1", 1) == 0 && ::setenv("LISTEN_PID", pid.c_str(), 1) == 0;
+  return ::setenv("LISTEN_FDS", "1", 1) == 0 && ::setenv("LISTEN_PID", pid, 1) == 0;
 }
 
 }  // namespace

@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import select
 import selectors
 import shlex
 import shutil
@@ -60,6 +59,7 @@ from types import TracebackType
 from typing import NoReturn
 
 from . import _spawn
+from ._exits import describe_status, pidfd_of, wait_exit
 from ._output import Output
 from ._readiness import CONNECT, Connector, Readiness, ReadySpec
 from .binary import launcher_binary
@@ -201,7 +201,7 @@ class ServerProcess:
             return None
         if proc.poll() is None:
             self._signal_group(self.stop_signal)
-            if not _wait_exit(proc, self.grace if grace is None else grace):
+            if not wait_exit(proc, self.grace if grace is None else grace):
                 self._signal_group(signal.SIGKILL)
                 self.killed_after_grace = True
                 proc.wait()
@@ -252,7 +252,7 @@ class ServerProcess:
         Raises ``subprocess.TimeoutExpired`` if it is still running.
         """
         proc = self._started()
-        if not _wait_exit(proc, timeout):
+        if not wait_exit(proc, timeout):
             raise subprocess.TimeoutExpired(proc.args, timeout)
         return proc.wait()
 
@@ -269,7 +269,7 @@ class ServerProcess:
     @property
     def status(self) -> str:
         """The state in words: ``running``, ``exit status 1``, ``killed by SIGSEGV``."""
-        return "not started" if self._proc is None else _describe(self.returncode)
+        return "not started" if self._proc is None else describe_status(self.returncode)
 
     # -- logs -------------------------------------------------------------
 
@@ -409,7 +409,7 @@ class ServerProcess:
             return
         deadline = time.monotonic() + self.startup_timeout
         connector = Connector(self.address) if self.readiness.connect else None
-        pidfd = _pidfd(self._started().pid)
+        pidfd = pidfd_of(self._started().pid)
         output = self._output
         assert output is not None
         try:
@@ -505,13 +505,13 @@ class ServerProcess:
         proc = self._started()
         if kill:
             self._signal_group(signal.SIGKILL)
-        if not _wait_exit(proc, None if kill else self.startup_timeout):
+        if not wait_exit(proc, None if kill else self.startup_timeout):
             self._signal_group(signal.SIGKILL)  # its pipes closed, yet still running
             proc.wait()
         if self._output is not None:
             self._output.read_pending()  # the last words, for the message
         taken = self._uses_port and not kill and not _port_free(self.host, self.port)
-        message = f"{reason} ({_describe(proc.returncode)})"
+        message = f"{reason} ({describe_status(proc.returncode)})"
         if taken:
             raise _PortTaken(message + f"; port {self.port} is in use by another process")
         raise ServerStartError(
@@ -616,51 +616,6 @@ def _launcher() -> Path:
         return launcher_binary().absolute()
     except FileNotFoundError as error:
         raise ServerStartError(str(error)) from error
-
-
-def _pidfd(pid: int) -> int | None:
-    """A pidfd of ``pid`` (readable once it exits), or None where there is none."""
-    if not hasattr(os, "pidfd_open"):
-        return None
-    try:
-        pidfd: int = os.pidfd_open(pid)
-    except ProcessLookupError:  # gone and reaped already: EOF tells the rest
-        return None
-    return pidfd
-
-
-def _wait_exit(proc: subprocess.Popen[bytes], timeout: float | None) -> bool:
-    """Waits up to ``timeout`` s for ``proc`` to exit, then reaps it; False if
-    it is still running. Popen.wait(timeout) polls with growing sleeps, which
-    costs a teardown about a millisecond; a pidfd is woken by the exit itself."""
-    if timeout is None or proc.returncode is not None:
-        proc.wait()
-        return True
-    pidfd = _pidfd(proc.pid)
-    if pidfd is None:
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-    try:
-        if not select.select([pidfd], [], [], timeout)[0]:
-            return False
-    finally:
-        os.close(pidfd)
-    proc.wait()
-    return True
-
-
-def _describe(code: int | None) -> str:
-    if code is None:
-        return "running"
-    if code >= 0:
-        return f"exit status {code}"
-    try:
-        return f"killed by {signal.Signals(-code).name}"
-    except ValueError:
-        return f"killed by signal {-code}"
 
 
 def _read_text(path: Path) -> str:

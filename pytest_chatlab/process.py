@@ -119,18 +119,7 @@ class ServerProcess:
         if not self.argv:
             raise ValueError("argv is empty: it needs at least the program to run")
         self._uses_port = any(PORT_PLACEHOLDER in arg for arg in self.argv)
-        if socket_activation and self._uses_port:
-            raise ValueError(f"socket_activation hands the server a socket: no {PORT_PLACEHOLDER}")
-        if ready is None and not socket_activation:
-            if not self._uses_port:
-                raise ValueError(
-                    "ready= is needed to learn the address (a pattern with host and port "
-                    f"groups, or a callable), unless the argv has {PORT_PLACEHOLDER} "
-                    "or socket_activation=True"
-                )
-            ready = CONNECT
-        if ready == CONNECT and not (self._uses_port or socket_activation):
-            raise ValueError(f'ready="connect" needs the address: put {PORT_PLACEHOLDER} in argv')
+        ready = _ready_or_default(ready, uses_port=self._uses_port, activated=socket_activation)
         self.readiness = Readiness(ready, ready_stream)
         self.env = dict(env or {})
         self.cwd = cwd
@@ -169,7 +158,7 @@ class ServerProcess:
         """
         if self._proc is not None:
             raise RuntimeError(f"this {type(self).__name__} was already started")
-        program = self._program()
+        program = (_launcher(), self._program())
         if not self._uses_port:
             self._start_once(program, port=None)
             return self
@@ -345,19 +334,22 @@ class ServerProcess:
             raise ServerStartError(f"{path} is not executable")
         return str(path)
 
-    def _start_once(self, program: str, *, port: int | None) -> None:
+    def _start_once(self, program: tuple[str, str], *, port: int | None) -> None:
+        """One spawn of ``program`` (the launcher's path, the server's), then
+        the wait for readiness; nothing is left behind if it fails."""
         if port is not None:
             self.port = port
             self._command = [arg.replace(PORT_PLACEHOLDER, str(port)) for arg in self.argv]
         self._make_logs()
         listener = self._listen() if self.socket_activation else None
         pipes, child_ends = self._output_ends()
-        launch = [str(_launcher()), "--parent", str(os.getpid())]
+        launcher, server = program
+        launch = [launcher, "--parent", str(os.getpid())]
         if listener is not None:
             launch += ["--listen-fd", str(listener.fileno())]
         try:
             self._proc = _spawn.popen(
-                [*launch, "--", program, *self._command[1:]],
+                [*launch, "--", server, *self._command[1:]],
                 stdin=subprocess.PIPE,
                 stdout=child_ends["stdout"],
                 stderr=child_ends["stderr"],
@@ -590,6 +582,24 @@ class ServerProcess:
             self._log_dir_owned = None
 
 
+def _ready_or_default(ready: ReadySpec, *, uses_port: bool, activated: bool) -> ReadySpec:
+    """``ready``, or what None means where the address is known; refuses
+    the combinations that could never learn it."""
+    if activated and uses_port:
+        raise ValueError(f"socket_activation hands the server a socket: no {PORT_PLACEHOLDER}")
+    if ready is None and not activated:
+        if not uses_port:
+            raise ValueError(
+                "ready= is needed to learn the address (a pattern with host and port "
+                f"groups, or a callable), unless the argv has {PORT_PLACEHOLDER} "
+                "or socket_activation=True"
+            )
+        return CONNECT
+    if ready == CONNECT and not (uses_port or activated):
+        raise ValueError(f'ready="connect" needs the address: put {PORT_PLACEHOLDER} in argv')
+    return ready
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A port the kernel has just called free on ``host`` (bound to port 0, read, closed)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -611,9 +621,9 @@ def _port_free(host: str, port: int) -> bool:
         return True
 
 
-def _launcher() -> Path:
+def _launcher() -> str:
     try:
-        return launcher_binary().absolute()
+        return str(launcher_binary().absolute())
     except FileNotFoundError as error:
         raise ServerStartError(str(error)) from error
 

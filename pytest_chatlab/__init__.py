@@ -5,7 +5,8 @@ Mode 1 (unit) calls the bound C++ core in-process: ``Room``, ``Message``,
 ``chatlab-server`` (``ChatServer``, ``server_binary``) and drives it over TCP
 with the stdlib ``MockClient``. Mode 3 (e2e) drives real C++ clients, each a
 ``Device``, through callbacks on their receive threads; ``Harness`` plays a
-scenario with several and answers with a ``Report``. The pytest fixtures
+scenario with several and answers with a ``Report``. ``ServerProcess`` runs
+any other server binary with the same guarantees. The pytest fixtures
 come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     from .line import LineClient
     from .mock import MockClient
     from .orchestrator import Harness
+    from .process import ServerProcess
     from .report import Report
     from .server import ChatServer, server_binary
     from .tracking import track
@@ -69,6 +71,7 @@ _HOMES = {
     "Harness": ".orchestrator",
     "level": ".levels",
     "Report": ".report",
+    "ServerProcess": ".process",
     "ChatServer": ".server",
     "server_binary": ".binary",
     **dict.fromkeys(["get_cmake_dir", "get_include"], ".bridge"),
@@ -111,6 +114,7 @@ __all__ = [
     "Report",
     "Room",
     "ServerCrashedError",
+    "ServerProcess",
     "ServerStartError",
     "Target",
     "__version__",

@@ -1,4 +1,4 @@
-"""Where the chatlab-server binary is: the one lookup, kept light.
+"""Where the chatlab-server and chatlab-launch binaries are: the one lookup, kept light.
 
 The plugin asks at configure time in every pytest run of an environment that
 has this package, so this module imports nothing the run does not have.
@@ -11,12 +11,12 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["SERVER_ENV", "server_binary"]
+__all__ = ["SERVER_ENV", "launcher_binary", "server_binary"]
 
 #: The environment variable naming the server binary; it wins over every other place.
 SERVER_ENV = "CHATLAB_SERVER"
 
-_BUNDLED = Path(__file__).parent / "bin" / "chatlab-server"
+_BIN = Path(__file__).parent / "bin"
 
 
 def server_binary() -> Path:
@@ -36,14 +36,25 @@ def server_binary() -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"{SERVER_ENV}={configured}: no such file")
         return path
-    beside_python = Path(sys.executable).parent / "chatlab-server"
-    for path in (_BUNDLED, beside_python):
+    return _installed("chatlab-server", f"{SERVER_ENV} is not set, ")
+
+
+def launcher_binary() -> Path:
+    """Where ``chatlab-launch`` is, the lifeline ``ServerProcess`` starts every
+    server through: the bundled one, else beside the running Python, else on ``PATH``."""
+    return _installed("chatlab-launch", "")
+
+
+def _installed(name: str, preamble: str) -> Path:
+    bundled = _BIN / name
+    beside_python = Path(sys.executable).parent / name
+    for path in (bundled, beside_python):
         if path.is_file():
             return path
-    found = shutil.which("chatlab-server")
+    found = shutil.which(name)
     if found:
         return Path(found)
     raise FileNotFoundError(
-        f"chatlab-server not found: {SERVER_ENV} is not set, neither {_BUNDLED} nor "
-        f"{beside_python} exists, and there is no chatlab-server on PATH"
+        f"{name} not found: {preamble}neither {bundled} nor "
+        f"{beside_python} exists, and there is no {name} on PATH"
     )

@@ -1,8 +1,9 @@
 """The chatlab fixtures. All are function-scoped and need no configuration.
 
-``room`` (unit), ``chatlab_server_factory``, ``server_process`` and
-``new_client`` (integration), ``bound_device`` and ``chatlab_harness`` (e2e);
-``chatlab_line_client`` (integration) for any line protocol on any address.
+``room`` (unit), ``chatlab_server_factory``, ``server_process``,
+``new_client`` and ``chatlab_process`` (integration), ``bound_device`` and
+``chatlab_harness`` (e2e); ``chatlab_line_client`` (integration) for any line
+protocol on any address.
 A client or device they make is a member of the room when it is returned
 (or was refused, as a full server does). The server binary is
 the one given by ``--chatlab-server`` or the ini key ``chatlab_server``, else
@@ -11,9 +12,10 @@ the one ``server_binary()`` finds (``CHATLAB_SERVER``, the bundled one, ``PATH``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from .line import Address, HasAddress, LineClient
     from .mock import MockClient
     from .orchestrator import Harness
+    from .process import ServerProcess
     from .server import ChatServer
 
 # The machinery (the compiled core, the clients, the server process) is
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 # run that uses no chatlab fixture never pays for it.
 
 ServerFactory = Callable[..., "ChatServer"]
+ProcessFactory = Callable[..., "ServerProcess"]
 ClientFactory = Callable[..., "MockClient"]
 LineClientFactory = Callable[..., "LineClient"]
 DeviceFactory = Callable[..., "Device"]
@@ -89,6 +93,38 @@ def chatlab_server_factory(
     yield start
     for server in servers:
         server.stop()  # the plugin judges them after teardown
+
+
+@pytest.fixture
+def chatlab_process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessFactory]:
+    """Starts any server: ``chatlab_process(argv, ready=..., env=..., cwd=..., **kwargs)``
+    takes ``ServerProcess``'s arguments and returns it started, its logs under
+    the test's ``tmp_path``. All are stopped after the test; the plugin fails
+    the test if one crashed or printed a sanitizer report, and shows the tail
+    of its stderr and stdout when the test fails."""
+    from .errors import ServerStartError
+    from .process import ServerProcess
+
+    record = tracked(request.node)
+    record.log_dir = tmp_path / "chatlab-logs"
+    started: list[ServerProcess] = []
+
+    def start(argv: Sequence[str | os.PathLike[str]], **kwargs: Any) -> ServerProcess:
+        kwargs.setdefault("log_dir", tmp_path / "chatlab-processes")
+        process = ServerProcess(argv, **kwargs)
+        try:
+            process.start()
+        except ServerStartError as error:
+            failure = str(error)
+        else:
+            started.append(process)
+            record.servers.append(process)
+            return process
+        pytest.fail(failure, pytrace=False)  # the message once, with no chained copy
+
+    yield start
+    for process in started:
+        process.stop()  # the plugin judges them after teardown
 
 
 def _server(request: pytest.FixtureRequest, server: ChatServer | None) -> ChatServer:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs no
     from .line import LineClient
     from .mock import MockClient
     from .orchestrator import Harness
-    from .server import ChatServer
+    from .process import ServerProcess
 
 __all__ = [
     "Checkable",
@@ -89,7 +89,7 @@ class Checked:
 class Tracked:
     """The servers and clients one test made, in the order it made them."""
 
-    servers: list[ChatServer] = field(default_factory=list)
+    servers: list[ServerProcess] = field(default_factory=list)
     clients: list[MockClient] = field(default_factory=list)
     line_clients: list[LineClient] = field(default_factory=list)
     #: the devices and whatever ``track`` was given, in the order they came
@@ -163,7 +163,7 @@ def verdict(item: pytest.Item) -> None:
     record = item.stash.get(_KEY, None)
     if record is None:  # a test that made nothing: most tests of most runs
         return
-    from .server import ServerCrashedError
+    from .errors import ServerCrashedError
 
     failures = []
     for server in record.servers:
@@ -182,17 +182,23 @@ def verdict(item: pytest.Item) -> None:
 
 
 def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
-    """Titled texts for a failing test's report: server stderr, client frames,
+    """Titled texts for a failing test's report: server stderr (and stdout, if
+    any), client frames,
     device messages, each within the run's log limits; the whole logs go to
     files in the test's tmp_path, named in their sections."""
     record = item.stash.get(_KEY, Tracked())
     limits = log_limits(item.config)
     sections = []
     for server in record.servers:
-        title = f"chatlab-server {server.host}:{server.port} ({server.status}) stderr"
-        tail = server.stderr_tail(_STDERR_LINES)
-        lines = [shorten(line, limits.line_bytes) for line in tail.splitlines()]
-        sections.append((title, "\n".join(lines) or "(empty)"))
+        title = f"{server.label} {server.host}:{server.port} ({server.status})"
+        for stream, tail in (
+            ("stderr", server.stderr_tail(_STDERR_LINES)),
+            ("stdout", server.stdout_tail(_STDERR_LINES)),
+        ):
+            if stream == "stdout" and not tail:
+                continue  # most servers log to stderr alone
+            lines = [shorten(line, limits.line_bytes) for line in tail.splitlines()]
+            sections.append((f"{title} {stream}", "\n".join(lines) or "(empty)"))
     logs: list[tuple[str, str, Callable[[int, int], str]]] = [
         ("chatlab mock client", client.label, client.format_log) for client in record.clients
     ]

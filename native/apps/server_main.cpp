@@ -5,10 +5,12 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "cli/arguments.hpp"
 #include "cli/numbers.hpp"
 #include "cli/usage.hpp"
+#include "io/activation.hpp"
 #include "io/process.hpp"
 #include "io/server.hpp"
 #include "io/socket.hpp"
@@ -18,7 +20,8 @@ namespace {
 constexpr const char* usage =
     "usage: chatlab-server [--host 127.0.0.1] [--port 0] [--max-clients 1024]\n"
     "                      [--max-frame-bytes 65536] [--max-outbound-bytes 1048576]\n"
-    "                      [--exit-on-stdin-eof]\n";
+    "                      [--exit-on-stdin-eof]\n"
+    "A listening socket handed over as fd 3 (LISTEN_FDS=1, LISTEN_PID) replaces --host/--port.\n";
 
 using chatlab::cli::UsageError;
 
@@ -79,9 +82,16 @@ int main(int argc, char** argv) {
     return *status;
   }
   chatlab::io::raise_fd_limit();
+  chatlab::io::Fd activated;
+  try {
+    activated = chatlab::io::take_activated_listener();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "chatlab-server: socket activation: %s\n", error.what());
+    return 1;
+  }
   std::optional<chatlab::io::Server> server;
   try {
-    server.emplace(line.options);
+    server.emplace(line.options, std::move(activated));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "chatlab-server: cannot listen on %s port %u: %s\n",
                  line.options.host.c_str(), static_cast<unsigned>(line.options.port), error.what());

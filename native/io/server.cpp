@@ -10,6 +10,7 @@
 #include <exception>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "io/process.hpp"
 
@@ -42,11 +43,11 @@ Address listen_address(const ServerOptions& options) {
 
 }  // namespace
 
-Server::Server(const ServerOptions& options)
+Server::Server(const ServerOptions& options, Fd listener)
     : options_(options),
       room_(options.max_clients),
       signals_(stop_signals()),
-      listener_(listen_on(listen_address(options))),
+      listener_(listener ? std::move(listener) : listen_on(listen_address(options))),
       spare_(open_spare()),
       endpoint_(local_endpoint(listener_.get())),
       input_(input_buffer_bytes) {

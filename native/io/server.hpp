@@ -36,7 +36,8 @@ class Server {
  public:
   /// Listens and installs the stop signals. Throws std::invalid_argument for a
   /// host that is not an IP literal, std::system_error when it cannot listen.
-  explicit Server(const ServerOptions& options);
+  /// A `listener` given (socket activation) is served instead of host and port.
+  explicit Server(const ServerOptions& options, Fd listener = Fd());
 
   /// Where it listens, as the READY line prints it: "127.0.0.1:43117", "[::1]:43117".
   const std::string& endpoint() const noexcept { return endpoint_; }

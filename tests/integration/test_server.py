@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pytest_chatlab import server as server_module
+from pytest_chatlab.binary import launcher_binary
 from pytest_chatlab.mock import MockClient
 from pytest_chatlab.server import (
     ChatServer,
@@ -205,7 +206,7 @@ def test_first_line_other_than_ready_is_refused(tmp_path: Path) -> None:
 def test_startup_timeout_kills_the_silent_server(tmp_path: Path) -> None:
     server = ChatServer(script(tmp_path, "silent", "exec sleep 30"), startup_timeout=0.3)
     started = time.monotonic()
-    with pytest.raises(ServerStartError, match=r"no READY line within 0\.3 s"):
+    with pytest.raises(ServerStartError, match=r"no READY within 0\.3 s"):
         server.start()
     assert 0.3 <= time.monotonic() - started < 2.0
     assert server.returncode == -signal.SIGKILL
@@ -278,8 +279,9 @@ def test_stdout_after_ready_is_drained_so_the_server_never_blocks(tmp_path: Path
     with ChatServer(loud, log_dir=tmp_path) as server:
         server.close_stdin()
         assert server.wait(timeout=10) == 0
-    assert server.stdout_text() == "x" * 1_000_000
-    assert server.stdout_path.stat().st_size == 1_000_000
+    # The READY line too: the readiness watch logs what it reads.
+    assert server.stdout_text() == "READY 127.0.0.1:9\n" + "x" * 1_000_000
+    assert server.stdout_path.stat().st_size == len("READY 127.0.0.1:9\n") + 1_000_000
 
 
 def test_stderr_and_env_are_captured(server_path: Path, tmp_path: Path) -> None:
@@ -288,7 +290,7 @@ def test_stderr_and_env_are_captured(server_path: Path, tmp_path: Path) -> None:
         assert "token=42" in server.stderr_text()
         assert server.stderr_tail(200).endswith(server.stderr_text().rstrip("\n"))
     assert "token=42" in server.stderr_path.read_text()
-    assert server.sanitizer_report() is None
+    assert server.sanitizer_report is None
 
 
 def test_sanitizer_report_fails_check_even_after_a_clean_exit(
@@ -299,7 +301,7 @@ def test_sanitizer_report_fails_check_even_after_a_clean_exit(
     with ChatServer(fake_asan) as server:
         pass
     assert not server.crashed
-    assert (server.sanitizer_report() or "").startswith(report)
+    assert (server.sanitizer_report or "").startswith(report)
     with pytest.raises(ServerCrashedError, match="sanitizer report"):
         server.check()
 
@@ -315,7 +317,7 @@ def test_sanitizer_report_fails_check_even_after_a_clean_exit(
 def test_every_sanitizer_is_recognised(server_path: Path, tmp_path: Path, line: str) -> None:
     with ChatServer(wrapper(tmp_path, server_path, f"echo '{line}' >&2")) as server:
         pass
-    assert server.sanitizer_report() is not None
+    assert server.sanitizer_report is not None
 
 
 def test_sanitizer_words_inside_a_log_line_are_not_a_report(
@@ -326,7 +328,7 @@ def test_sanitizer_words_inside_a_log_line_are_not_a_report(
     )
     with ChatServer(quoting) as server:
         pass
-    assert server.sanitizer_report() is None
+    assert server.sanitizer_report is None
     server.check()
 
 
@@ -370,3 +372,72 @@ def test_wait_times_out_while_the_server_runs(server_process: ChatServer) -> Non
     with pytest.raises(subprocess.TimeoutExpired):
         server_process.wait(timeout=0.05)
     assert server_process.returncode is None
+
+
+# -- socket activation -----------------------------------------------------------
+
+
+def test_socket_activation_serves_the_socket_it_was_handed(server_path: Path) -> None:
+    with ChatServer(server_path, socket_activation=True) as server:
+        assert server.command[-1] == "--exit-on-stdin-eof"
+        with MockClient(server.address) as client:
+            assert client.recv()["type"] == "notice"
+    # READY named the handed socket: a different port would have failed the start.
+    assert server.stdout_text() == f"READY 127.0.0.1:{server.port}\n"
+
+
+def listening_unix_socket() -> int:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(f"\0chatlab-test-{os.getpid()}")  # abstract: no file to clean up
+    sock.listen()
+    return sock.detach()
+
+
+def bound(kind: int) -> int:
+    sock = socket.socket(socket.AF_INET, kind)
+    sock.bind(("127.0.0.1", 0))
+    return sock.detach()
+
+
+def pipe_end() -> int:
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    return read_end
+
+
+@pytest.mark.parametrize(
+    ("handed", "refusal"),
+    [
+        (lambda: socket.create_server(("127.0.0.1", 0)).detach(), None),
+        (listening_unix_socket, "fd 3 is not a TCP socket"),
+        (lambda: bound(socket.SOCK_STREAM), "fd 3 is not listening"),
+        (lambda: bound(socket.SOCK_DGRAM), "fd 3 is not a stream socket"),
+        (pipe_end, "fd 3 is not a socket"),
+    ],
+    ids=["listening", "unix", "not-listening", "udp", "pipe"],
+)
+def test_a_handed_fd_that_cannot_be_served_is_refused(
+    server_path: Path, handed: object, refusal: str | None
+) -> None:
+    fd = handed()  # type: ignore[operator]
+    launch = [str(launcher_binary()), "--parent", str(os.getpid()), "--listen-fd", str(fd)]
+    try:
+        with subprocess.Popen(
+            [*launch, "--", str(server_path)],
+            pass_fds=(fd,),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as server:
+            if refusal is None:
+                assert server.stdout is not None
+                assert server.stdout.readline().startswith(b"READY 127.0.0.1:")
+                server.terminate()
+            _, stderr = server.communicate(timeout=10)
+    finally:
+        os.close(fd)
+    if refusal is None:
+        assert server.returncode == 0
+    else:
+        assert server.returncode == 1
+        assert f"chatlab-server: socket activation: {refusal}".encode() in stderr

@@ -183,7 +183,7 @@ def test_each_rerun_reports_only_its_own_attempts_sections(pytester: pytest.Pyte
     failure = result.stdout.str().split("= FAILURES =")[1]
     titles = [line for line in failure.splitlines() if "chatlab" in line and "----" in line]
     # One server's stderr and the two clients' frames, from the last attempt only.
-    assert len([t for t in titles if "chatlab-server" in t]) == 1, titles
+    assert len([t for t in titles if "chatlab-server" in t and " stderr " in t]) == 1, titles
     assert len([t for t in titles if "chatlab mock client" in t]) == 2, titles
 
 

@@ -1,0 +1,138 @@
+"""chatlab_process, checked through pytester, on foreign servers."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+
+import pytest
+
+from support.fifo import read_lines
+from support.foreign import STDERR_READY, foreign_server
+from support.pytester_runs import run
+
+pytest_plugins = ["pytester"]
+
+LISTENING = r"listening on (?P<host>[\d.]+):(?P<port>\d+)"
+
+
+def kv_argv(pytester: pytest.Pytester) -> list[str]:
+    return foreign_server(pytester.path, "kv", STDERR_READY)
+
+
+def test_a_started_server_serves_and_the_test_is_marked_integration(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        f"""
+        import socket
+
+        def test_kv(chatlab_process, tmp_path):
+            kv = chatlab_process({kv_argv(pytester)!r}, ready={LISTENING!r}, label="kv")
+            with socket.create_connection(kv.address) as conn:
+                conn.sendall(b"ping\\n")
+                assert conn.makefile("rb").readline() == b"ping\\n"
+            assert kv.stderr_path.is_relative_to(tmp_path)
+
+        def test_plain():
+            pass
+        """
+    )
+
+    result = run(pytester, "-m", "integration", "-v")
+
+    result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_a_server_that_crashes_mid_test_fails_it_with_both_tails(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        f"""
+        import os, signal
+
+        def test_crash(chatlab_process):
+            kv = chatlab_process({kv_argv(pytester)!r}, ready={LISTENING!r}, label="kv")
+            os.kill(kv.pid, signal.SIGSEGV)
+            kv.wait(timeout=5)
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*kv crashed (killed by SIGSEGV*",
+            "*- kv 127.0.0.1:* (killed by SIGSEGV) stderr (call) -*",
+            "kv: listening on 127.0.0.1:*",
+            "*- kv 127.0.0.1:* (killed by SIGSEGV) stdout (call) -*",
+            "kv 1.0 starting",
+        ]
+    )
+
+
+def test_a_failed_start_fails_the_test_with_the_message_once(pytester: pytest.Pytester):
+    argv = foreign_server(pytester.path, "broken", "sys.exit('no config file')")
+    pytester.makepyfile(
+        f"""
+        def test_broken(chatlab_process):
+            chatlab_process({argv!r}, ready={LISTENING!r}, label="broken")
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(errors=0, failed=1)
+    output = result.stdout.str()
+    assert output.count("broken did not start: the server exited before") == 1
+    assert "no config file" in output
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """True once ``pid`` has exited, waiting on a pidfd (no polling)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
+HOLD_FOREIGN = """
+    import threading
+
+    def test_hold(chatlab_process):
+        server = chatlab_process({argv!r}, ready={ready!r})
+        with open({fifo!r}, "w") as fifo:
+            fifo.write(f"{{server.pid}}\\n")
+        threading.Event().wait()
+    """
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd_open is Linux-only")
+def test_no_foreign_server_outlives_a_killed_xdist_run(pytester: pytest.Pytester):
+    # The scripts never read stdin: only the launcher's lifeline can end them.
+    fifo_path = pytester.path / "pids.fifo"
+    os.mkfifo(fifo_path)
+    # Our own writer end keeps the FIFO from reporting end of file between writers.
+    fifo = os.open(fifo_path, os.O_RDONLY | os.O_NONBLOCK)
+    keep_open = os.open(fifo_path, os.O_WRONLY)
+    hold = HOLD_FOREIGN.format(argv=kv_argv(pytester), ready=LISTENING, fifo=str(fifo_path))
+    pytester.makepyfile(test_hold_a=hold, test_hold_b=hold)
+    args = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-n", "2"]
+    try:
+        with pytester.popen([sys.executable, "-m", "pytest", *args]) as process:
+            try:
+                pids = [int(line) for line in read_lines(fifo, count=2)]
+            finally:
+                os.kill(process.pid, signal.SIGKILL)
+    finally:
+        os.close(fifo)
+        os.close(keep_open)
+
+    survivors = [pid for pid in pids if not wait_gone(pid, timeout=2.0)]
+
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], "foreign servers outlived the killed pytest"

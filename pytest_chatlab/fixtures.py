@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .line import Address, HasAddress, LineClient
     from .mock import MockClient
     from .orchestrator import Harness
+    from .prestart import Spares
     from .process import ServerProcess
     from .server import ChatServer
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 # run that uses no chatlab fixture never pays for it.
 
 ServerFactory = Callable[..., "ChatServer"]
+_Process = TypeVar("_Process", bound="ServerProcess")
 ProcessFactory = Callable[..., "ServerProcess"]
 ClientFactory = Callable[..., "MockClient"]
 LineClientFactory = Callable[..., "LineClient"]
@@ -51,14 +53,27 @@ def room() -> Room:
     return Room()
 
 
+@pytest.fixture(scope="session")
+def chatlab_spares() -> Iterator[Spares[Any]]:
+    """The servers prestart keeps ready, one per configuration, for this
+    pytest process (each xdist worker has its own); stopped at session end."""
+    from .prestart import Spares
+
+    spares: Spares[Any] = Spares()
+    yield spares
+    spares.close()
+
+
 @pytest.fixture
 def chatlab_server_factory(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[ServerFactory]:
     """Starts ``chatlab-server`` processes with the given limits (``max_clients=2``,
     ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
-    the test; the plugin fails the test if one crashed or printed a sanitizer report."""
-    from .server import ChatServer, ServerStartError
+    the test; the plugin fails the test if one crashed or printed a sanitizer
+    report. ``prestart=True`` (or the ini key ``chatlab_prestart``) takes one
+    started while an earlier test ran."""
+    from .server import ChatServer
 
     binary = configured_binary(request.config)
     record = tracked(request.node)
@@ -71,24 +86,22 @@ def chatlab_server_factory(
         max_frame_bytes: int | None = None,
         max_outbound_bytes: int | None = None,
         env: Mapping[str, str] | None = None,
+        prestart: bool | None = None,
     ) -> ChatServer:
-        server = ChatServer(
-            binary,
-            max_clients=max_clients,
-            max_frame_bytes=max_frame_bytes,
-            max_outbound_bytes=max_outbound_bytes,
-            env=env,
-            log_dir=tmp_path / "chatlab-servers",
-        )
-        try:
-            server.start()
-        except ServerStartError as error:
-            failure = str(error)
-        else:
-            servers.append(server)
-            return server
-        # Failed outside the except block: the message once, with no chained copy.
-        pytest.fail(failure, pytrace=False)
+        def make(log_dir: Path | None) -> ChatServer:
+            return ChatServer(
+                binary,
+                max_clients=max_clients,
+                max_frame_bytes=max_frame_bytes,
+                max_outbound_bytes=max_outbound_bytes,
+                env=env,
+                log_dir=log_dir,
+            )
+
+        key = ("chatlab-server", binary, max_clients, max_frame_bytes, max_outbound_bytes, env)
+        server = _start(request, prestart, key, make, tmp_path / "chatlab-servers")
+        servers.append(server)
+        return server
 
     yield start
     for server in servers:
@@ -101,30 +114,58 @@ def chatlab_process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     takes ``ServerProcess``'s arguments and returns it started, its logs under
     the test's ``tmp_path``. All are stopped after the test; the plugin fails
     the test if one crashed or printed a sanitizer report, and shows the tail
-    of its stderr and stdout when the test fails."""
-    from .errors import ServerStartError
+    of its stderr and stdout when the test fails. ``prestart=True`` (or the ini
+    key ``chatlab_prestart``) takes one started while an earlier test ran."""
     from .process import ServerProcess
 
     record = tracked(request.node)
     record.log_dir = tmp_path / "chatlab-logs"
     started: list[ServerProcess] = []
 
-    def start(argv: Sequence[str | os.PathLike[str]], **kwargs: Any) -> ServerProcess:
-        kwargs.setdefault("log_dir", tmp_path / "chatlab-processes")
-        process = ServerProcess(argv, **kwargs)
-        try:
-            process.start()
-        except ServerStartError as error:
-            failure = str(error)
-        else:
-            started.append(process)
-            record.servers.append(process)
-            return process
-        pytest.fail(failure, pytrace=False)  # the message once, with no chained copy
+    def start(
+        argv: Sequence[str | os.PathLike[str]], *, prestart: bool | None = None, **kwargs: Any
+    ) -> ServerProcess:
+        def make(log_dir: Path | None) -> ServerProcess:
+            return ServerProcess(argv, **{"log_dir": log_dir, **kwargs})
+
+        key = ("process", [os.fspath(arg) for arg in argv], kwargs)
+        process = _start(request, prestart, key, make, tmp_path / "chatlab-processes")
+        started.append(process)
+        record.servers.append(process)
+        return process
 
     yield start
     for process in started:
         process.stop()  # the plugin judges them after teardown
+
+
+def _start(
+    request: pytest.FixtureRequest,
+    prestart: bool | None,
+    configuration: object,
+    make: Callable[[Path | None], _Process],
+    log_dir: Path,
+) -> _Process:
+    """A started process of ``make``: a spare of its configuration when
+    prestart is on, else one started now with its logs in ``log_dir``. A
+    failed start fails the test with its message once, with no chained copy."""
+    from .errors import ServerStartError
+    from .prestart import configuration_key
+
+    if prestart is None:
+        prestart = bool(request.config.getini("chatlab_prestart"))
+    try:
+        if prestart:
+            # A spare starts before its test exists: its logs live in a private
+            # directory, read back when it stops.
+            spares: Spares[_Process] = request.getfixturevalue("chatlab_spares")
+            return spares.take(configuration_key(configuration), lambda: make(None))
+        process = make(log_dir)
+        process.start()
+        return process
+    except ServerStartError as error:
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 def _server(request: pytest.FixtureRequest, server: ChatServer | None) -> ChatServer:

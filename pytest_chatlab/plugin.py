@@ -60,6 +60,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini(
+        "chatlab_prestart",
+        "start the next server of each configuration while a test runs, so the next "
+        "test takes one already ready (server_process, chatlab_server_factory, "
+        "chatlab_process; a factory's prestart= wins)",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "chatlab_timeout",
         "seconds a test that uses chatlab fixtures may run (pytest-timeout), unless the "
         "test or the run sets its own; 0 turns it off",

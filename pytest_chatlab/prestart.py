@@ -21,10 +21,11 @@ Theory of operation:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["Spares"]
+__all__ = ["Spares", "configuration_key"]
 
 
 class Startable(Protocol):
@@ -66,12 +67,16 @@ class _Spare(Generic[P]):
 
 
 class Spares(Generic[P]):
-    """The spare processes of one pytest process, one per configuration key."""
+    """The spare processes of one pytest process, one per configuration key,
+    for the ``limit`` configurations used last (older spares are stopped)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 4) -> None:
         self._lock = threading.Lock()
-        self._spares: dict[Hashable, _Spare[P]] = {}
+        self._spares: OrderedDict[Hashable, _Spare[P]] = OrderedDict()
+        self._limit = limit
         self._closed = False
+        #: how many takes a spare answered (the others started a process there and then)
+        self.served = 0
 
     def take(self, key: Hashable, make: Callable[[], P]) -> P:
         """A started process of configuration ``key``: the spare if it is up,
@@ -85,15 +90,42 @@ class Spares(Generic[P]):
                 spare.discard()
             process = make()
             process.start()
+        else:
+            self.served += 1
+        evicted = []
         with self._lock:
             if not self._closed:
                 self._spares[key] = _Spare(make)
+                while len(self._spares) > self._limit:
+                    evicted.append(self._spares.popitem(last=False)[1])
+        for spare in evicted:
+            spare.discard()
         return process
 
     def close(self) -> None:
         """Stops every spare; later takes start processes without spares."""
         with self._lock:
             self._closed = True
-            spares, self._spares = list(self._spares.values()), {}
+            spares, self._spares = list(self._spares.values()), OrderedDict()
         for spare in spares:
             spare.discard()
+
+
+def configuration_key(*parts: object) -> Hashable:
+    """A hashable key of a configuration given as values, lists and mappings
+    (an environment, say): equal configurations give equal keys."""
+    return tuple(_frozen(part) for part in parts)
+
+
+def _frozen(value: object) -> Hashable:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_frozen(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

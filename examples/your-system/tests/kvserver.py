@@ -1,4 +1,4 @@
-"""Where kv-server is, and how it says it is ready."""
+"""Where the project's programs are, and how kv-server says it is ready."""
 
 import shutil
 import sys
@@ -10,12 +10,17 @@ import pytest
 READY = r"kv-server: listening on (?P<host>[\d.]+):(?P<port>\d+)"
 
 
-def kv_server_binary() -> str:
-    """kv-server as pip installed it: beside this Python (a venv need not be active), or on PATH."""
-    beside = Path(sys.executable).with_name("kv-server")
+def installed(program: str) -> str:
+    """``program`` as pip installed it: beside this Python (no venv need be active), or on PATH."""
+    beside = Path(sys.executable).with_name(program)
     if beside.exists():
         return str(beside)
-    found = shutil.which("kv-server")
+    found = shutil.which(program)
     if found is None:
-        pytest.fail("kv-server is neither beside this Python nor on PATH: pip install the project")
+        pytest.fail(f"{program} is neither beside this Python nor on PATH: pip install the project")
     return found
+
+
+def kv_server_binary() -> str:
+    """kv-server, installed."""
+    return installed("kv-server")

@@ -1,6 +1,8 @@
 // kv-cli HOST PORT: requests from stdin, one per line ("set KEY VALUE", "get KEY",
 // "del KEY", "watch KEY", "unwatch KEY", "ping"); every line the server sends is
 // printed on stdout as it came. At the end of stdin it waits for the last reply.
+// Exit status 1 if a request was refused (by kv-cli or by the server) or the
+// connection ended before every reply came; 0 otherwise.
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -20,6 +22,7 @@ struct Pending {
   std::condition_variable ready;  ///< signalled on each reply and on close
   long due = 0;                   ///< requests sent, not yet answered
   bool closed = false;            ///< the connection is over
+  bool refused = false;           ///< a request was refused
 };
 
 /// The request a command line asks for, or false if it is no command.
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
     }
     const std::lock_guard<std::mutex> lock(pending.mutex);
     --pending.due;
+    pending.refused = pending.refused || reply.kind == kv::ReplyKind::error;
     pending.ready.notify_all();
   };
   callbacks.on_changed = [&](const std::string& key, const std::optional<std::string>& value) {
@@ -74,6 +78,8 @@ int main(int argc, char** argv) {
       kv::Request request;
       if (!parse(text, request)) {
         std::fprintf(stderr, "kv-cli: not a request: %s\n", text.c_str());
+        const std::lock_guard<std::mutex> lock(pending.mutex);
+        pending.refused = true;
         continue;
       }
       {
@@ -88,5 +94,5 @@ int main(int argc, char** argv) {
   }
   std::unique_lock<std::mutex> lock(pending.mutex);
   pending.ready.wait(lock, [&] { return pending.due <= 0 || pending.closed; });
-  return pending.closed ? 1 : 0;
+  return pending.due > 0 || pending.refused ? 1 : 0;
 }

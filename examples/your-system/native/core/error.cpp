@@ -45,6 +45,7 @@ ErrorCode code_named(std::string_view name) {
 
 std::vector<ErrorCode> all_codes() {
   std::vector<ErrorCode> codes;
+  codes.reserve(names.size());
   for (const auto& entry : names) codes.push_back(entry.first);
   return codes;
 }

@@ -1,0 +1,35 @@
+"""The kvstore fixtures: the core in-process (kv_store) and the real kv-server (kv_server).
+
+Their levels come from pyproject.toml's ``chatlab_levels``: a test that uses
+``kv_store`` is marked ``unit``, one that uses ``kv_server`` ``integration``.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import kvstore
+import pytest
+from kvserver import READY, kv_server_binary
+
+
+@pytest.fixture
+def kv_store() -> Callable[..., kvstore.Engine]:
+    """A factory of fresh engines: ``kv_store(max_keys=2)`` takes Limits' keywords."""
+
+    def make(**limits: int) -> kvstore.Engine:
+        return kvstore.Engine(kvstore.Limits(**limits))
+
+    return make
+
+
+@pytest.fixture
+def kv_server(chatlab_process: Callable[..., Any]) -> Callable[..., Any]:
+    """A factory of started kv-servers: ``kv_server(max_keys=2)`` passes ``--max-keys 2``."""
+
+    def start(**limits: int) -> Any:
+        command = [kv_server_binary(), "--port", "0"]
+        for name, value in limits.items():
+            command += [f"--{name.replace('_', '-')}", str(value)]
+        return chatlab_process(command, ready=READY, ready_stream="stderr")
+
+    return start

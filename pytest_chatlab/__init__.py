@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
     from .levels import level
     from .line import LineClient
+    from .line_server import LineServer
     from .mock import MockClient
+    from .mock_server import MockServer
     from .orchestrator import Harness
     from .report import Report
     from .server import ChatServer, server_binary
@@ -63,7 +65,9 @@ _HOMES = {
         ".errors",
     ),
     "LineClient": ".line",
+    "LineServer": ".line_server",
     "MockClient": ".mock",
+    "MockServer": ".mock_server",
     "Harness": ".orchestrator",
     "level": ".levels",
     "Report": ".report",
@@ -99,8 +103,10 @@ __all__ = [
     "FrameBuffer",
     "Harness",
     "LineClient",
+    "LineServer",
     "Message",
     "MockClient",
+    "MockServer",
     "NameFollower",
     "Outgoing",
     "ProtocolError",

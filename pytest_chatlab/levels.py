@@ -35,6 +35,8 @@ LEVEL_OF_FIXTURE: dict[str, str] = {
     "chatlab_server_factory": "integration",
     "new_client": "integration",
     "chatlab_line_client": "integration",
+    "chatlab_line_server": "integration",
+    "mock_server": "integration",
     "bound_device": "e2e",
     "chatlab_harness": "e2e",
 }

@@ -25,6 +25,7 @@ from .options import log_limits
 if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs none
     from .device import Device
     from .line import LineClient
+    from .line_server import LineServer
     from .mock import MockClient
     from .orchestrator import Harness
     from .server import ChatServer
@@ -42,6 +43,8 @@ class Tracked:
     servers: list[ChatServer] = field(default_factory=list)
     clients: list[MockClient] = field(default_factory=list)
     line_clients: list[LineClient] = field(default_factory=list)
+    #: stand-in servers (``LineServer``, ``MockServer``): their threads' errors and frames
+    line_servers: list[LineServer] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
     harnesses: list[Harness] = field(default_factory=list)
     #: where whole logs go when the test fails (the test's tmp_path), if known
@@ -87,6 +90,12 @@ def verdict(item: pytest.Item) -> None:
         except BaseException as error:  # a callback may raise anything, SystemExit included
             shown = "".join(traceback.format_exception(error)).rstrip()
             failures.append(f"{device.label}: a callback raised on the C++ receive thread\n{shown}")
+    for line_server in record.line_servers:
+        try:
+            line_server.check()
+        except BaseException as error:  # a rule may raise anything
+            shown = "".join(traceback.format_exception(error)).rstrip()
+            failures.append(f"{line_server.label}: raised on the server's thread\n{shown}")
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
 
@@ -108,6 +117,7 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
     ]
     logs += [("chatlab line client", c.label, c.format_log) for c in record.line_clients]
     logs += [("chatlab device", device.label, device.format_log) for device in record.devices]
+    logs += [("chatlab line server", s.label, s.format_log) for s in record.line_servers]
     for index, (kind, label, format_log) in enumerate(logs, 1):
         text = format_log(limits.events, limits.line_bytes)
         whole = _keep_whole_log(record.log_dir, f"{index:02d}-{label}", format_log(0, 0))

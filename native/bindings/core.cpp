@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <utility>
+#include <vector>
 
 #include "bindings.hpp"
 #include "core/codec.hpp"
@@ -142,6 +143,16 @@ void bind_room(py::module_& m) {
             return room.handle_line(session, bytes_of(line));
           },
           py::arg("session"), py::arg("line"))
+      .def(
+          "recipients",
+          [](const Room& room, const Outgoing& out) {
+            std::vector<SessionId> sessions;
+            room.for_each_recipient(
+                out, [&sessions](SessionId session) { sessions.push_back(session); });
+            return sessions;
+          },
+          py::arg("outgoing"),
+          "The sessions `outgoing` reaches now, in connection order: the server's addressing.")
       .def("names", &Room::names, "Member names in the order they connected.")
       .def("name_of", &Room::name_of, py::arg("session"))
       .def_property_readonly("max_members", &Room::max_members)

@@ -112,7 +112,7 @@ def test_a_failing_test_shows_what_the_stand_in_servers_saw(pytester: pytest.Pyt
             "mock-server (127.0.0.1:*), 1 connection(s):",
             "mock-server#1 (*",
             '*sent     {"from":"server","text":"welcome, guest-1","type":"notice"}',
-            "*sent     raw b'{\"type\":\"chat\",\"text\":7}*",
+            '*sent     raw b\'{"type":"chat","text":7}*',
             '*recv     {"text":"hello","type":"chat"}',
         ]
     )

@@ -266,7 +266,11 @@ def test_hostile_lines_cut_anywhere_never_break_the_client(split):
         assert greeting is not None
         seen = len(device.messages)
 
-        conn.send_split(*split)
+        try:
+            conn.send_split(*split)
+        except OSError:  # EPIPE, a reset: the client may be gone after an oversize line
+            if not over:
+                raise
 
         if over:
             assert device.wait_closed(timeout=5.0)

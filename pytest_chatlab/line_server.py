@@ -235,7 +235,9 @@ class LineServer(ClosedByWith):
         self.label = label
         self.timeout = timeout
         self.max_line_bytes = max_line_bytes
-        self._listener = socket.create_server(address)
+        # Listening at once: a client may connect before start(), and waits
+        # in the backlog until the thread accepts it.
+        self._listener = socket.create_server(address, backlog=64)
         self._listener.setblocking(False)
         host, port = self._listener.getsockname()[:2]
         #: where it listens: ``(host, port)``
@@ -259,7 +261,6 @@ class LineServer(ClosedByWith):
     def start(self) -> LineServer:
         """Starts listening and serving; returns the server. Idempotent."""
         if self._thread is None:
-            self._listener.listen(64)
             self._selector.register(self._listener, selectors.EVENT_READ)
             self._selector.register(self._wake_read, selectors.EVENT_READ)
             self._thread = threading.Thread(
@@ -304,6 +305,8 @@ class LineServer(ClosedByWith):
 
         Raises ``TimeoutError`` if no client connects in time.
         """
+        if self._thread is None:
+            raise RuntimeError(f"{self.label}: not serving yet; call start() or use `with`")
         wait = start_wait(timeout, self.deadline)
         try:
             connection = self._accepted.get(timeout=wait.seconds)

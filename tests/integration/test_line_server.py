@@ -8,10 +8,12 @@ import time
 
 import pytest
 
+import pytest_chatlab as chatlab
 from pytest_chatlab import LineServer
 from pytest_chatlab.errors import ConnectionClosedError
 
 
+@chatlab.level("integration")
 @pytest.fixture
 def server():
     with LineServer(label="kv") as started:
@@ -19,7 +21,7 @@ def server():
         started.check()
 
 
-def test_it_listens_on_an_ephemeral_loopback_port(server, chatlab_line_client):
+def test_it_listens_on_an_ephemeral_loopback_port(server):
     host, port = server.address
     assert host == "127.0.0.1"
     assert port > 0
@@ -150,14 +152,14 @@ def test_a_line_over_the_limit_ends_the_connection(chatlab_line_client):
         server.check()
 
 
-def test_wait_client_times_out_saying_what_it_waited_for(server, chatlab_line_client):
+def test_wait_client_times_out_saying_what_it_waited_for(server):
     started = time.monotonic()
     with pytest.raises(TimeoutError, match=r"kv: waited 0.2 s for a client to connect"):
         server.wait_client(timeout=0.2)
     assert time.monotonic() - started < 2.0
 
 
-def test_clients_are_taken_in_the_order_they_connected(server, chatlab_line_client):
+def test_clients_are_taken_in_the_order_they_connected(server):
     raw = [socket.create_connection(server.address) for _ in range(3)]
     ports = [sock.getsockname()[1] for sock in raw]
 
@@ -198,3 +200,15 @@ def test_format_log_shows_every_connection(chatlab_line_client):
     assert "logged#1 (" in log
     assert "recv     hello" in log
     assert "sent     world" in log
+
+
+@pytest.mark.integration
+def test_a_client_may_connect_before_start_and_waits_in_the_backlog():
+    server = LineServer(label="early")
+    with socket.create_connection(server.address, timeout=2.0) as early:
+        with pytest.raises(RuntimeError, match=r"early: not serving yet; call start\(\)"):
+            server.wait_client()
+        with server:
+            conn = server.wait_client(timeout=2.0)
+            early.sendall(b"first\n")
+            assert conn.recv() == "first"

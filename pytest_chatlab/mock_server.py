@@ -12,7 +12,8 @@ Theory of operation:
 - **A shell around the real core, as chatlab-server is.** Each accepted
   connection is a session of a bound C++ ``Room``: a connect is
   ``room.join``, each line ``room.handle_line`` (lines cut by the core's
-  ``FrameBuffer``, with the server's frame limit), an end ``room.leave``.
+  ``FrameBuffer``, with the server's frame limit; a line past it refused
+  by ``Room.refuse``), an end ``room.leave``.
   The effects are encoded by the C++ encoder and sent to the sessions
   ``room.recipients`` names, in order, the way ``native/io/traffic.cpp``
   does it. Python decides nothing about the chat: no room rule lives here.
@@ -44,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._native import FrameBuffer, Message, Outgoing, Room, Target, encode
+from ._native import ErrorCode, FrameBuffer, Message, Outgoing, Room, encode
 from .errors import ProtocolError
 from .line import Address, LineFrame
 from .line_server import LineReader, LineServer, ServedConnection
@@ -161,10 +162,8 @@ class MockServer(LineServer):
         self._deliver(self.room.handle_line(connection.session, line))
 
     def _on_overflow(self, connection: ServedConnection, error: ProtocolError) -> None:
-        # The core said why (its code and limit text); the frame closes, as
-        # frame_too_large does at the server.
-        refusal = Message(type="error", code=error.code, text=error.detail)
-        self._deliver([Outgoing(Target.One, connection.session, refusal, close=True)])
+        # As traffic.cpp does: the core's refusal, whose flag closes the connection.
+        self._deliver(Room.refuse(connection.session, ErrorCode[error.code], error.detail))
 
     def _on_eof(self, connection: ServedConnection) -> None:
         # Everything its frames produced was sent already: the member leaves

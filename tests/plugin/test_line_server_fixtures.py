@@ -116,3 +116,29 @@ def test_a_failing_test_shows_what_the_stand_in_servers_saw(pytester: pytest.Pyt
             '*recv     {"text":"hello","type":"chat"}',
         ]
     )
+
+
+def test_their_waits_end_before_the_tests_timeout(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import socket
+
+        def test_no_client(chatlab_line_server):
+            chatlab_line_server(label="lonely").wait_client(timeout=30)
+
+        def test_silent_client(mock_server):
+            with socket.create_connection(mock_server.address):
+                mock_server.wait_client().recv(timeout=30)
+        """
+    )
+
+    result = run(pytester, "--timeout=2", "-rN")  # no summary line to cut "TimeoutError" short
+
+    result.assert_outcomes(failed=2)
+    assert "Timeout" not in result.stdout.str().replace("TimeoutError", "")
+    result.stdout.fnmatch_lines(
+        ["*lonely: waited 1.* s (cut short, to end before the test's timeout) for a client*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*mock-server#1: waited 1.* s (cut short, to end before the test's timeout) for the next*"]
+    )

@@ -5,8 +5,11 @@ Mode 1 (unit) calls the bound C++ core in-process: ``Room``, ``Message``,
 ``chatlab-server`` (``ChatServer``, ``server_binary``) and drives it over TCP
 with the stdlib ``MockClient``. Mode 3 (e2e) drives real C++ clients, each a
 ``Device``, through callbacks on their receive threads; ``Harness`` plays a
-scenario with several and answers with a ``Report``. The pytest fixtures
-come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
+scenario with several and answers with a ``Report``. The other way round,
+``MockServer`` stands in for the server (the bound core in a thin shell) so
+a test can make it lie to a real client, and ``LineServer`` does the same
+for any line protocol. The pytest fixtures come with the plugin
+(``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
 from __future__ import annotations

@@ -6,8 +6,11 @@ Mode 1 (unit) calls the bound C++ core in-process: ``Room``, ``Message``,
 with the stdlib ``MockClient``. Mode 3 (e2e) drives real C++ clients, each a
 ``Device``, through callbacks on their receive threads; ``Harness`` plays a
 scenario with several and answers with a ``Report``. ``ServerProcess`` runs
-any other server binary with the same guarantees. The pytest fixtures
-come with the plugin (``pytest_chatlab.plugin``), which pytest loads by itself.
+any other server binary with the same guarantees. The other way round,
+``MockServer`` stands in for the server (the bound core in a thin shell) so
+a test can make it lie to a real client, and ``LineServer`` does the same
+for any line protocol. The pytest fixtures come with the plugin
+(``pytest_chatlab.plugin``), which pytest loads by itself.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ if TYPE_CHECKING:  # what the names are; at run time each is imported when first
     from .errors import ConnectionClosedError, ProtocolError, ServerCrashedError, ServerStartError
     from .levels import level
     from .line import LineClient
+    from .line_server import LineServer
     from .mock import MockClient
+    from .mock_server import MockServer
     from .orchestrator import Harness
     from .process import ServerProcess
     from .report import Report
@@ -67,7 +72,9 @@ _HOMES = {
         ".errors",
     ),
     "LineClient": ".line",
+    "LineServer": ".line_server",
     "MockClient": ".mock",
+    "MockServer": ".mock_server",
     "Harness": ".orchestrator",
     "level": ".levels",
     "Report": ".report",
@@ -106,8 +113,10 @@ __all__ = [
     "FrameBuffer",
     "Harness",
     "LineClient",
+    "LineServer",
     "Message",
     "MockClient",
+    "MockServer",
     "NameFollower",
     "Outgoing",
     "ProtocolError",

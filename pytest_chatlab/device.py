@@ -50,6 +50,7 @@ from ._native import Client, Message, NameFollower
 from .closing import ClosedByWith, ConnectsByAddress
 from .errors import ConnectionClosedError, ProtocolError
 from .events import Event, listing
+from .line import DEFAULT_MAX_LINE_BYTES
 from .waits import start_wait
 
 __all__ = ["Device"]
@@ -64,13 +65,20 @@ class Device(ConnectsByAddress, ClosedByWith):
 
     ``Device((host, port))`` connects at once (or raises ``OSError``:
     ``ConnectionRefusedError``, ``TimeoutError`` after ``timeout`` s).
-    ``label`` names it in logs and reports. ``send``, ``sync``,
+    ``label`` names it in logs and reports; ``max_frame_bytes`` is the
+    longest line it takes from the server before it ends the connection
+    (1 MiB). ``send``, ``sync``,
     ``wait_for`` and ``disconnect`` may be called from any thread, and
     ``send`` and ``disconnect`` from inside a callback too.
     """
 
     def __init__(
-        self, address: tuple[str, int], *, label: str | None = None, timeout: float = 5.0
+        self,
+        address: tuple[str, int],
+        *,
+        label: str | None = None,
+        timeout: float = 5.0,
+        max_frame_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         host, port = address
         self.address: tuple[str, int] = (host, int(port))
@@ -98,6 +106,7 @@ class Device(ConnectsByAddress, ClosedByWith):
             functools.partial(_on_message, me),
             functools.partial(_on_close, me),
             functools.partial(_on_invalid, me),
+            max_frame_bytes=max_frame_bytes,
         )
         self._client.connect(host, int(port), timeout)
         self.local_endpoint = self._client.local_endpoint

@@ -3,7 +3,9 @@
 ``room`` (unit), ``chatlab_server_factory``, ``server_process``,
 ``new_client`` and ``chatlab_process`` (integration), ``bound_device`` and
 ``chatlab_harness`` (e2e); ``chatlab_line_client`` (integration) for any line
-protocol on any address.
+protocol on any address; ``mock_server`` and ``chatlab_line_server``
+(integration), stand-in servers for testing a client (with ``bound_device``,
+the test is ``e2e``).
 A client or device they make is a member of the room when it is returned
 (or was refused, as a full server does). The server binary is
 the one given by ``--chatlab-server`` or the ini key ``chatlab_server``, else
@@ -27,7 +29,9 @@ if TYPE_CHECKING:
     from ._native import Room
     from .device import Device
     from .line import Address, HasAddress, LineClient
+    from .line_server import LineServer
     from .mock import MockClient
+    from .mock_server import MockServer
     from .orchestrator import Harness
     from .prestart import Spares
     from .process import ServerProcess
@@ -42,6 +46,7 @@ _Process = TypeVar("_Process", bound="ServerProcess")
 ProcessFactory = Callable[..., "ServerProcess"]
 ClientFactory = Callable[..., "MockClient"]
 LineClientFactory = Callable[..., "LineClient"]
+LineServerFactory = Callable[..., "LineServer"]
 DeviceFactory = Callable[..., "Device"]
 
 
@@ -168,8 +173,9 @@ def _start(
     pytest.fail(failure, pytrace=False)
 
 
-def _server(request: pytest.FixtureRequest, server: ChatServer | None) -> ChatServer:
-    """``server``, or else ``server_process``, started only when first needed."""
+def _server(request: pytest.FixtureRequest, server: HasAddress | None) -> HasAddress:
+    """``server`` (a ``ChatServer``, a ``MockServer``: anything with an
+    ``address``), or else ``server_process``, started only when first needed."""
     return server if server is not None else request.getfixturevalue("server_process")
 
 
@@ -189,7 +195,7 @@ def new_client(
 
     clients = tracked(request.node).clients
 
-    def connect(server: ChatServer | None = None, label: str | None = None) -> MockClient:
+    def connect(server: HasAddress | None = None, label: str | None = None) -> MockClient:
         client = MockClient(_server(request, server).address, label=label)
         client.deadline = waits_deadline(request.node)
         clients.append(client)
@@ -241,7 +247,7 @@ def bound_device(
     devices: list[Device] = []
 
     def connect(
-        server: ChatServer | None = None, label: str | None = None, timeout: float = 5.0
+        server: HasAddress | None = None, label: str | None = None, timeout: float = 5.0
     ) -> Device:
         device = Device(_server(request, server).address, label=label, timeout=timeout)
         device.deadline = waits_deadline(request.node)
@@ -274,3 +280,49 @@ def chatlab_harness(
     tracked(request.node).harnesses.append(harness)
     yield harness
     harness.close()
+
+
+@pytest.fixture
+def chatlab_line_server(request: pytest.FixtureRequest) -> Iterator[LineServerFactory]:
+    """Starts ``LineServer``s, stand-in servers of any newline-framed protocol
+    for testing a client: ``start(address=("127.0.0.1", 0), label="line-server",
+    timeout=5.0, max_line_bytes=...)``. Their waits end before the test's
+    timeout; all are stopped after the test; an exception raised on a
+    server's thread (a rule's predicate or reply) fails the test, and a
+    failing test shows what each connection sent and received."""
+    from .line import DEFAULT_MAX_LINE_BYTES
+    from .line_server import LineServer
+
+    servers = tracked(request.node).line_servers
+
+    def start(
+        address: Address = ("127.0.0.1", 0),
+        label: str = "line-server",
+        timeout: float = 5.0,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> LineServer:
+        server = LineServer(address, label=label, timeout=timeout, max_line_bytes=max_line_bytes)
+        server.deadline = waits_deadline(request.node)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()  # the plugin judges their threads after teardown
+
+
+@pytest.fixture
+def mock_server(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """A started ``MockServer``: answers like ``chatlab-server`` until the test
+    makes it lie. ``bound_device(server=mock_server)`` connects a real C++
+    client to it (the test is then ``e2e``; ``integration`` otherwise). Stopped
+    after the test; a server-thread exception fails the test, and a failing
+    test shows each connection's frames."""
+    from .mock_server import MockServer
+
+    server = MockServer()
+    server.deadline = waits_deadline(request.node)
+    tracked(request.node).line_servers.append(server)
+    server.start()
+    yield server
+    server.stop()

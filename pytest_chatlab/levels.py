@@ -36,6 +36,8 @@ LEVEL_OF_FIXTURE: dict[str, str] = {
     "new_client": "integration",
     "chatlab_line_client": "integration",
     "chatlab_process": "integration",
+    "chatlab_line_server": "integration",
+    "mock_server": "integration",
     "bound_device": "e2e",
     "chatlab_harness": "e2e",
 }

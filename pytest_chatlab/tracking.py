@@ -32,6 +32,7 @@ from .options import log_limits
 
 if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs none
     from .line import LineClient
+    from .line_server import LineServer
     from .mock import MockClient
     from .orchestrator import Harness
     from .process import ServerProcess
@@ -92,6 +93,8 @@ class Tracked:
     servers: list[ServerProcess] = field(default_factory=list)
     clients: list[MockClient] = field(default_factory=list)
     line_clients: list[LineClient] = field(default_factory=list)
+    #: stand-in servers (``LineServer``, ``MockServer``): their threads' errors and frames
+    line_servers: list[LineServer] = field(default_factory=list)
     #: the devices and whatever ``track`` was given, in the order they came
     checked: list[Checked] = field(default_factory=list)
     harnesses: list[Harness] = field(default_factory=list)
@@ -177,6 +180,12 @@ def verdict(item: pytest.Item) -> None:
         except BaseException as error:  # a callback may raise anything, SystemExit included
             shown = "".join(traceback.format_exception(error)).rstrip()
             failures.append(f"{checked.label}: {checked.failure}\n{shown}")
+    for line_server in record.line_servers:
+        try:
+            line_server.check()
+        except BaseException as error:  # a rule may raise anything
+            shown = "".join(traceback.format_exception(error)).rstrip()
+            failures.append(f"{line_server.label}: raised on the server's thread\n{shown}")
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
 
@@ -208,6 +217,7 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
         for checked in record.checked
         if callable(format_log := getattr(checked.obj, "format_log", None))
     ]
+    logs += [("chatlab line server", s.label, s.format_log) for s in record.line_servers]
     for index, (kind, label, format_log) in enumerate(logs, 1):
         text = format_log(limits.events, limits.line_bytes)
         whole = _keep_whole_log(record.log_dir, f"{index:02d}-{label}", format_log(0, 0))

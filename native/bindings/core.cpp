@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <utility>
+#include <vector>
 
 #include "bindings.hpp"
 #include "core/codec.hpp"
@@ -130,6 +131,21 @@ void bind_outgoing(py::module_& m) {
       });
 }
 
+void bind_error_code(py::module_& m) {
+  py::native_enum<ErrorCode>(m, "ErrorCode", "enum.Enum",
+                             "docs/protocol.md's error codes; the value's name is the wire's.")
+      .value("bad_json", ErrorCode::bad_json)
+      .value("bad_frame", ErrorCode::bad_frame)
+      .value("unknown_type", ErrorCode::unknown_type)
+      .value("unknown_command", ErrorCode::unknown_command)
+      .value("bad_name", ErrorCode::bad_name)
+      .value("name_taken", ErrorCode::name_taken)
+      .value("frame_too_large", ErrorCode::frame_too_large)
+      .value("slow_consumer", ErrorCode::slow_consumer)
+      .value("server_full", ErrorCode::server_full)
+      .finalize();
+}
+
 void bind_room(py::module_& m) {
   py::class_<Room>(m, "Room", "The pure chat room: every reaction is a list of Outgoing.")
       .def(py::init<std::size_t>(), py::kw_only(), py::arg("max_members") = default_max_members)
@@ -142,6 +158,18 @@ void bind_room(py::module_& m) {
             return room.handle_line(session, bytes_of(line));
           },
           py::arg("session"), py::arg("line"))
+      .def(
+          "recipients",
+          [](const Room& room, const Outgoing& out) {
+            std::vector<SessionId> sessions;
+            room.for_each_recipient(
+                out, [&sessions](SessionId session) { sessions.push_back(session); });
+            return sessions;
+          },
+          py::arg("outgoing"),
+          "The sessions `outgoing` reaches now, in connection order: the server's addressing.")
+      .def_static("refuse", &Room::refuse, py::arg("session"), py::arg("code"), py::arg("detail"),
+                  "The error frame for code to session, closing it where the protocol says so.")
       .def("names", &Room::names, "Member names in the order they connected.")
       .def("name_of", &Room::name_of, py::arg("session"))
       .def_property_readonly("max_members", &Room::max_members)
@@ -213,6 +241,7 @@ py::str text_of(std::string_view line) {
 void bind_core(py::module_& m) {
   bind_message(m);
   bind_outgoing(m);
+  bind_error_code(m);
   bind_room(m);
   bind_frame_buffer(m);
   m.def("encode", &encode, py::arg("message"), "The canonical frame of message, newline included.");

@@ -182,3 +182,20 @@ def test_handle_message_after_leaving_is_a_value_error(room):
     room.join(1)
     room.leave(1)
     raises_programming_error(room.handle_message, 1, chat("hi"))
+
+
+@pytest.mark.parametrize(
+    ("code", "closes"),
+    [("bad_json", False), ("name_taken", False), ("frame_too_large", True), ("server_full", True)],
+)
+def test_refuse_is_the_one_error_frame_a_shell_asks_for(code, closes):
+    from pytest_chatlab._native import ErrorCode
+
+    (refusal,) = chatlab.Room.refuse(7, ErrorCode[code], "why, for people")
+
+    assert refusal == chatlab.Outgoing(
+        chatlab.Target.One,
+        7,
+        chatlab.Message(type="error", code=code, text="why, for people"),
+        close=closes,
+    )

@@ -238,3 +238,31 @@ def test_repr_shows_the_members_and_the_limit():
     room = chatlab.Room(max_members=3)
     room.join(1)
     assert repr(room) == "Room(names=['guest-1'], max_members=3)"
+
+
+# --------------------------------------------------------------------------
+# Addressing: who an effect reaches (the shells' one rule, bound)
+# --------------------------------------------------------------------------
+
+
+def test_recipients_resolve_each_target_in_connection_order(room):
+    for session in (30, 10, 20):
+        room.join(session)
+    welcome, join, roster_to_all = room.join(5)
+
+    assert room.recipients(welcome) == [5]
+    assert room.recipients(join) == [30, 10, 20]
+    assert room.recipients(roster_to_all) == [30, 10, 20, 5]
+
+
+def test_recipients_are_the_members_now_and_one_reaches_a_non_member(room):
+    room.join(1)
+    room.join(2)
+    leave, _ = room.leave(2)
+    refusal = chatlab.Room(max_members=1)
+    refusal.join(1)
+    (full,) = refusal.join(2)
+
+    assert room.recipients(leave) == [1]  # the one who left is gone already
+    assert full.close
+    assert refusal.recipients(full) == [2]

@@ -3,11 +3,14 @@
 Run from the project root with pytest-chatlab installed (and, for the
 fan-out figure, cmake and a C++ compiler to build the load generator):
 
-    python tests/bench/bench_server.py [lifecycle|connect|capacity|fanout ...] [--baseline PATH]
+    python tests/bench/bench_server.py [lifecycle|activation|connect|capacity|fanout ...]
+        [--baseline PATH]
 
 - lifecycle: ChatServer start + stop (what server_process does) against the
   floor on the same binary in the same run: Popen in a new session, read the
   READY line, killpg, wait. Median of interleaved rounds, and the ratio.
+- activation: from ``start()`` to the first frame a client receives (the
+  welcome), with the READY sentinel and with socket activation, interleaved.
 - connect: a MockClient from connect until its roster has arrived.
 - capacity: 1,000 clients connected and idle; the server's RSS growth per
   connection (VmRSS after, minus before, over 1,000).
@@ -77,6 +80,27 @@ def connect(binary: Path) -> None:
     print(
         f"connect until roster: median {statistics.median(times) * 1e3:.3f} ms, "
         f"p90 {statistics.quantiles(times, n=10)[-1] * 1e3:.3f} ms (300 clients)"
+    )
+
+
+def activation(binary: Path) -> None:
+    """From start() to the first frame answered (the welcome): READY against
+    socket activation, where the address is known before the process runs."""
+    times: dict[bool, list[float]] = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as logs:
+        for _ in range(ROUNDS):
+            for activated in (False, True):
+                started = time.perf_counter()
+                server = ChatServer(binary, socket_activation=activated, log_dir=Path(logs))
+                server.start()
+                with MockClient(server.address) as client:
+                    client.recv()
+                    times[activated].append(time.perf_counter() - started)
+                server.stop()
+    ready, activated = statistics.median(times[False]), statistics.median(times[True])
+    print(
+        f"start to first answer: READY {ready * 1e3:.2f} ms, socket activation "
+        f"{activated * 1e3:.2f} ms, ratio {activated / ready:.2f} (median of {ROUNDS})"
     )
 
 
@@ -193,7 +217,12 @@ def main() -> None:
         baseline = Path(args[at + 1])
         del args[at : at + 2]
     chosen = args or ["lifecycle", "connect", "capacity", "fanout"]
-    benches = {"lifecycle": lifecycle, "connect": connect, "capacity": capacity}
+    benches = {
+        "lifecycle": lifecycle,
+        "activation": activation,
+        "connect": connect,
+        "capacity": capacity,
+    }
     for name in chosen:
         if name == "fanout":
             fanout(binary, baseline)

@@ -7,8 +7,8 @@ use them); kept apart from both so neither imports the other.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -30,8 +30,7 @@ _LOG_LIMITS = pytest.StashKey["LogLimits"]()
 _SERVER = pytest.StashKey["ServerSetting"]()
 
 
-@dataclass(frozen=True)
-class ServerSetting:
+class ServerSetting(NamedTuple):
     """The server binary a run tests, and where that choice came from."""
 
     path: Path | None  #: None when nothing names one and none is found
@@ -116,8 +115,7 @@ def default_timeout(config: pytest.Config) -> float:
     return config.stash.get(_TIMEOUT, 0.0)
 
 
-@dataclass(frozen=True)
-class LogLimits:
+class LogLimits(NamedTuple):
     """How much of a log a failure report shows (0: no limit)."""
 
     events: int = 200  #: the last events of each client or device

@@ -45,12 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "chatlab_log_events",
         "events of each mock client and device a failure report shows, the last ones "
         "(the whole log goes to a file under the test's tmp_path); 0 shows all",
-        default=str(LogLimits.events),
+        default=str(LogLimits().events),
     )
     parser.addini(
         "chatlab_log_line_bytes",
         "bytes of each logged frame a failure report shows, head and tail; 0 shows all",
-        default=str(LogLimits.line_bytes),
+        default=str(LogLimits().line_bytes),
     )
     parser.addini(
         "chatlab_levels",

@@ -21,7 +21,6 @@ import re
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -70,15 +69,21 @@ class Checkable(Protocol):
 C = TypeVar("C", bound=Checkable)
 
 
-@dataclass
 class Checked:
     """One object whose ``check()`` judges the test, and how its report reads."""
 
-    obj: Checkable
-    #: the report section's title before the label
-    kind: str = "chatlab tracked"
-    #: what the failure says before the traceback
-    failure: str = "check() raised"
+    # A plain class, as Tracked: the plugin imports this module in every run,
+    # and a dataclass costs its import a millisecond to build.
+    __slots__ = ("failure", "kind", "obj")
+
+    def __init__(
+        self, obj: Checkable, kind: str = "chatlab tracked", failure: str = "check() raised"
+    ) -> None:
+        self.obj = obj
+        #: the report section's title before the label
+        self.kind = kind
+        #: what the failure says before the traceback
+        self.failure = failure
 
     @property
     def label(self) -> str:
@@ -86,20 +91,23 @@ class Checked:
         return label if isinstance(label, str) else type(self.obj).__name__
 
 
-@dataclass
 class Tracked:
     """The servers and clients one test made, in the order it made them."""
 
-    servers: list[ServerProcess] = field(default_factory=list)
-    clients: list[MockClient] = field(default_factory=list)
-    line_clients: list[LineClient] = field(default_factory=list)
-    #: stand-in servers (``LineServer``, ``MockServer``): their threads' errors and frames
-    line_servers: list[LineServer] = field(default_factory=list)
-    #: the devices and whatever ``track`` was given, in the order they came
-    checked: list[Checked] = field(default_factory=list)
-    harnesses: list[Harness] = field(default_factory=list)
-    #: where whole logs go when the test fails (the test's tmp_path), if known
-    log_dir: Path | None = None
+    __slots__ = ("checked", "clients", "harnesses", "line_clients", "line_servers", "log_dir",
+                 "servers")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.servers: list[ServerProcess] = []
+        self.clients: list[MockClient] = []
+        self.line_clients: list[LineClient] = []
+        #: stand-in servers (``LineServer``, ``MockServer``): their threads' errors and frames
+        self.line_servers: list[LineServer] = []
+        #: the devices and whatever ``track`` was given, in the order they came
+        self.checked: list[Checked] = []
+        self.harnesses: list[Harness] = []
+        #: where whole logs go when the test fails (the test's tmp_path), if known
+        self.log_dir: Path | None = None
 
 
 def tracked(item: pytest.Item) -> Tracked:

@@ -94,8 +94,12 @@ def test_a_failing_tests_diagram_shows_what_never_arrived(tmp_path, new_client, 
         Diagram.from_logs([("alice", alice.log), ("bob", bob.log)], missing=missing).to_html()
     )
 
+    shot = tmp_path / "failure.png"
+    drawn = chromium(tmp_path, f"--screenshot={shot}", "--window-size=900,500", page.as_uri())
     done = chromium(tmp_path, "--dump-dom", page.as_uri())
 
+    assert len(set(png_pixels(shot))) > 8, drawn.stderr  # not a blank page
+    assert "CONSOLE" not in drawn.stderr, drawn.stderr
     assert done.returncode == 0, done.stderr
     assert "never arrived: a frame matching" in done.stdout
     assert "&lt;/svg&gt;&lt;script&gt;" in done.stdout  # the chat text, as text

@@ -250,10 +250,15 @@ def explain_failure(item: pytest.Item, report: pytest.TestReport) -> None:
     if record is not None and record.log_dir is not None and _has_conversations(record):
         from .pictures import draw_failure, html_extras
 
-        paths = draw_failure(record, record.log_dir, item.name)
-        sections.append(("chatlab diagrams", "\n".join(str(path) for path in paths)))
+        try:
+            paths = draw_failure(record, record.log_dir, item.name)
+        except Exception as error:  # a picture must never hide the failure it explains
+            paths = []
+            sections.append(("chatlab diagrams", f"could not draw them: {error!r}"))
+        else:
+            sections.append(("chatlab diagrams", "\n".join(str(path) for path in paths)))
         html_plugin = item.config.pluginmanager.getplugin("html")
-        if html_plugin is not None:
+        if html_plugin is not None and paths:
             # pytest-html reads this attribute of the report; pytest does not define it.
             extras = [*getattr(report, "extras", []), *html_extras(html_plugin, paths)]
             report.extras = extras  # type: ignore[attr-defined]

@@ -110,3 +110,33 @@ def test_without_pytest_html_nothing_changes(pytester):
 
     result.assert_outcomes(failed=1)
     assert len(diagram_paths(result)) == 1
+
+
+def test_a_diagram_that_cannot_be_drawn_is_said_and_the_failure_still_shown(pytester):
+    pytester.makepyfile(
+        """
+        import pytest_chatlab as chatlab
+        from pytest_chatlab.events import Event
+
+        class Odd:
+            label = "odd"
+            missed = []
+
+            def __init__(self):
+                self.log = [Event("recv", 1.0, object())]  # no frame, no note: undrawable
+
+            def check(self):
+                pass
+
+        def test_odd(new_client):
+            chatlab.track(Odd())
+            new_client(label="alice")
+            assert False, "the real failure"
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the real failure*", "*could not draw them: *"])
+    assert "INTERNALERROR" not in result.stdout.str()

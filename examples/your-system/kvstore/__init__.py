@@ -1,6 +1,7 @@
-"""kvstore: a key-value store with watches, its C++ core bound for Python (Mode 1)."""
+"""kvstore: a key-value store with watches; its C++ core (Mode 1) and client (Mode 3), bound."""
 
 from ._kv import (
+    Client,
     Engine,
     Limits,
     Outgoing,
@@ -14,6 +15,7 @@ from ._kv import (
 )
 
 __all__ = [
+    "Client",
     "Engine",
     "Limits",
     "Outgoing",

@@ -13,10 +13,12 @@ from ._kv import (
     encode,
     error_codes,
 )
+from .device import KvDevice
 
 __all__ = [
     "Client",
     "Engine",
+    "KvDevice",
     "Limits",
     "Outgoing",
     "ProtocolError",

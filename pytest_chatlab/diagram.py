@@ -289,7 +289,7 @@ def _message(data: Any, message_type: type[Message]) -> Message | None:
     if isinstance(data, Mapping) and data.get("type") != INVALID:
         try:
             return message_type.from_dict(dict(data))
-        except (TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):  # KeyError: another protocol's frame
             return None
     return None
 

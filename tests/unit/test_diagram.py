@@ -219,3 +219,12 @@ def test_a_device_log_of_messages_draws_like_a_mock_log():
         Diagram.from_logs([("a", as_dicts)]).to_html()
         == Diagram.from_logs([("a", as_messages)]).to_html()
     )
+
+
+def test_frames_of_another_protocol_are_drawn_as_they_came():
+    """A line client of a downstream system (no "type" field) is drawn, not a crash."""
+    logs = [("kv", [Event("sent", 1.0, {"op": "ping"}), Event("recv", 1.1, {"op": "pong"})])]
+
+    page = Page(Diagram.from_logs(logs).to_html())
+
+    assert any("pong" in tooltip for tooltip in page.tooltips)

@@ -1,6 +1,7 @@
-"""kvstore: a key-value store with watches, its C++ core bound for Python (Mode 1)."""
+"""kvstore: a key-value store with watches; its C++ core (Mode 1) and client (Mode 3), bound."""
 
 from ._kv import (
+    Client,
     Engine,
     Limits,
     Outgoing,
@@ -12,9 +13,12 @@ from ._kv import (
     encode,
     error_codes,
 )
+from .device import KvDevice
 
 __all__ = [
+    "Client",
     "Engine",
+    "KvDevice",
     "Limits",
     "Outgoing",
     "ProtocolError",

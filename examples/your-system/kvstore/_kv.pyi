@@ -1,5 +1,6 @@
-"""The kvstore C++ core (native/core), bound with pybind11. Import kvstore, not this."""
+"""The kvstore C++ core and client (native/), bound with pybind11. Import kvstore, not this."""
 
+from collections.abc import Callable
 from typing import overload
 
 class ProtocolError(ValueError):
@@ -105,3 +106,39 @@ def decode_request(line: bytes | str) -> Request: ...
 def decode_reply(line: bytes | str) -> Reply: ...
 def error_codes() -> list[str]:
     """Every error code of the protocol, in PROTOCOL.md's order."""
+
+class Client:
+    """A kv-server connection with a C++ receive thread (kv::client::Client).
+
+    The callbacks run on that thread, with the GIL held, in the order the
+    lines arrived: ``on_reply(reply)`` for each reply (an error included),
+    ``on_changed(key, value)`` for each notification (``None``: deleted), and
+    ``on_closed(reason)`` once, last. What they raise is kept, and ``check()``
+    raises it on the caller's thread. ``close()`` may be called from a
+    callback; the callbacks are released when the connection ends.
+    """
+
+    def __init__(
+        self,
+        on_reply: Callable[[Reply], object] | None = None,
+        on_changed: Callable[[str, str | None], object] | None = None,
+        on_closed: Callable[[str], object] | None = None,
+    ) -> None: ...
+    def connect(self, host: str, port: int, timeout: float = 5.0) -> None:
+        """Connects and starts the receive thread; raises ConnectionError."""
+    def set(self, key: str, value: str) -> None: ...
+    def get(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """The protocol's del (a Python keyword)."""
+    def watch(self, key: str) -> None: ...
+    def unwatch(self, key: str) -> None: ...
+    def ping(self) -> None: ...
+    def close(self) -> None:
+        """Ends the connection; joins the receive thread unless called from a callback."""
+    def check(self) -> None:
+        """Raises the first exception a callback raised since the last check, if any."""
+    def take_errors(self) -> list[BaseException]: ...
+    @property
+    def connected(self) -> bool: ...
+    @property
+    def on_receive_thread(self) -> bool: ...

@@ -21,4 +21,7 @@ void bind_values(py::module_& m);
 /// Engine: the store and the protocol, driven by sessions.
 void bind_engine(py::module_& m);
 
+/// Client: the C++ client and its receive thread, on pytest_chatlab::bridge (Mode 3).
+void bind_client(py::module_& m);
+
 }  // namespace kv::bindings

@@ -1,4 +1,4 @@
-// kvstore._kv: the core bound for Python (Mode 1). Import kvstore, not this.
+// kvstore._kv: the core (Mode 1) and the client (Mode 3) bound for Python. Import kvstore.
 #include <pybind11/gil_safe_call_once.h>
 
 #include <string>
@@ -35,4 +35,5 @@ PYBIND11_MODULE(_kv, m) {
       "Every error code of the protocol, in PROTOCOL.md's order.");
   bind_values(m);
   bind_engine(m);
+  bind_client(m);
 }

@@ -8,6 +8,7 @@
 
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,7 +28,18 @@ namespace {
 /// a value, escaped, and a server that sends more is broken.
 constexpr std::size_t max_reply_bytes = 1 << 20;
 
-int connected_socket(const std::string& host, std::uint16_t port) {
+/// Bounds connect() by `timeout` (Linux honours SO_SNDTIMEO there), then lifts the
+/// bound again so that send() blocks as documented.
+void set_send_timeout(int fd, std::chrono::milliseconds timeout) {
+  const auto whole = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  timeval limit{};
+  limit.tv_sec = static_cast<time_t>(whole.count());
+  limit.tv_usec = static_cast<suseconds_t>((timeout - whole).count() * 1000);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+}
+
+int connected_socket(const std::string& host, std::uint16_t port,
+                     std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -38,10 +50,14 @@ int connected_socket(const std::string& host, std::uint16_t port) {
   int fd = -1;
   for (addrinfo* each = found; each != nullptr && fd < 0; each = each->ai_next) {
     fd = socket(each->ai_family, each->ai_socktype | SOCK_CLOEXEC, each->ai_protocol);
-    if (fd >= 0 && ::connect(fd, each->ai_addr, each->ai_addrlen) < 0) {
-      why = std::strerror(errno);
+    if (fd < 0) continue;
+    set_send_timeout(fd, timeout);
+    if (::connect(fd, each->ai_addr, each->ai_addrlen) < 0) {
+      why = errno == EINPROGRESS ? "timed out" : std::strerror(errno);
       close(fd);
       fd = -1;
+    } else {
+      set_send_timeout(fd, std::chrono::milliseconds(0));
     }
   }
   freeaddrinfo(found);
@@ -124,9 +140,10 @@ Client::~Client() {
   }
 }
 
-void Client::connect(const std::string& host, std::uint16_t port) {
+void Client::connect(const std::string& host, std::uint16_t port,
+                     std::chrono::milliseconds timeout) {
   if (state_->fd >= 0) throw std::runtime_error("this client has connected already");
-  state_->fd = connected_socket(host, port);
+  state_->fd = connected_socket(host, port, timeout);
   state_->up = true;
   receiver_ = std::thread([state = state_] { state->receive(); });
 }

@@ -1,6 +1,7 @@
 #pragma once
 /// The C++ client: requests out on the caller's thread, replies and notifications in on its own.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,8 +35,10 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  /// Connects (blocking) and starts the receive thread; throws std::runtime_error.
-  void connect(const std::string& host, std::uint16_t port);
+  /// Connects (blocking, for at most `timeout`) and starts the receive thread;
+  /// throws std::runtime_error.
+  void connect(const std::string& host, std::uint16_t port,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Writes one request (blocking while the server does not read); throws if not connected.
   void send(const Request& request);
@@ -52,6 +55,9 @@ class Client {
 
   /// Whether the connection is up (false once on_closed is due).
   bool connected() const;
+
+  /// Whether the caller is the receive thread (inside a callback).
+  bool on_receive_thread() const { return receiver_.get_id() == std::this_thread::get_id(); }
 
  private:
   struct State;

@@ -3,17 +3,7 @@
 import json
 import subprocess
 
-import pytest
 from kvserver import installed
-
-import pytest_chatlab
-
-if not hasattr(pytest_chatlab, "ServerProcess"):
-    pytest.skip(
-        "this pytest-chatlab has no ServerProcess / chatlab_process yet "
-        "(DESIGN.md, 'Bring your own system')",
-        allow_module_level=True,
-    )
 
 
 def run_cli(server, requests: str) -> subprocess.CompletedProcess[str]:

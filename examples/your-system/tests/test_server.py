@@ -15,15 +15,6 @@ from pathlib import Path
 import pytest
 from kvserver import READY, kv_server_binary
 
-import pytest_chatlab
-
-if not hasattr(pytest_chatlab, "ServerProcess"):
-    pytest.skip(
-        "this pytest-chatlab has no ServerProcess / chatlab_process yet "
-        "(DESIGN.md, 'Bring your own system')",
-        allow_module_level=True,
-    )
-
 OK = {"op": "ok"}
 
 

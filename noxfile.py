@@ -95,5 +95,10 @@ def matrix(session: nox.Session) -> None:
     (stage / "build" / "ci" / "dist").mkdir(parents=True)
     (stage / ".ci" / "downstream").symlink_to(ROOT / ".ci" / "downstream")
     (stage / "examples").symlink_to(ROOT / "examples")
+    # The module it builds on the wheel's C++ bridge.
+    (stage / "tests" / "e2e").mkdir(parents=True)
+    (stage / "tests" / "e2e" / "bridge_project").symlink_to(
+        ROOT / "tests" / "e2e" / "bridge_project"
+    )
     shutil.copy2(wheel, stage / "build" / "ci" / "dist")
     session.run("bash", str(stage / ".ci" / "downstream"), external=True)

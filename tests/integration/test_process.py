@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
 import shlex
 import signal
 import socket
@@ -21,6 +20,7 @@ from pytest_chatlab.binary import launcher_binary
 from pytest_chatlab.errors import ServerCrashedError, ServerStartError
 from pytest_chatlab.mock import MockClient
 from pytest_chatlab.process import ServerProcess
+from support.exits import wait_gone
 from support.foreign import READY_ON_PORT, SILENT_ON_PORT, STDERR_READY, foreign_server
 
 LISTENING = r"listening on (?P<host>[\d.]+):(?P<port>\d+)"
@@ -32,18 +32,6 @@ def echo_once(address: tuple[str, int], text: bytes = b"ping\n") -> bytes:
     with socket.create_connection(address, timeout=5) as conn, conn.makefile("rb") as lines:
         conn.sendall(text)
         return lines.readline()
-
-
-def exited_within(pid: int, timeout: float) -> bool:
-    """True once ``pid`` has exited, waiting on a pidfd (no polling)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture
@@ -301,7 +289,7 @@ def test_a_server_spawned_from_a_thread_that_ends_stays_alive(tmp_path: Path) ->
     try:
         assert process.poll() is None
         # Were it tied to the thread, the kernel's SIGKILL would have come by now.
-        assert not exited_within(process.pid, timeout=0.5)
+        assert not wait_gone(process.pid, timeout=0.5)
         assert echo_once(process.address) == b"ping\n"
     finally:
         process.stop()
@@ -327,7 +315,7 @@ def test_without_the_spawner_thread_the_launcher_would_die_with_its_thread() -> 
     worker.join()
     (sleeper,) = spawned
     try:
-        assert exited_within(sleeper.pid, timeout=5.0)
+        assert wait_gone(sleeper.pid, timeout=5.0)
         assert sleeper.wait() == -signal.SIGKILL
     finally:
         sleeper.kill()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import select
 import signal
 import sys
 
 import pytest
 
+from support.exits import wait_gone
 from support.fifo import read_lines
 from support.foreign import STDERR_READY, foreign_server
 from support.pytester_runs import run
@@ -85,18 +85,6 @@ def test_a_failed_start_fails_the_test_with_the_message_once(pytester: pytest.Py
     output = result.stdout.str()
     assert output.count("broken did not start: the server exited before") == 1
     assert "no config file" in output
-
-
-def wait_gone(pid: int, timeout: float) -> bool:
-    """True once ``pid`` has exited, waiting on a pidfd (no polling)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 HOLD_FOREIGN = """

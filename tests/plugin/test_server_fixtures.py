@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
 import signal
 import sys
 import time
@@ -11,6 +10,7 @@ import time
 import pytest
 
 from pytest_chatlab import server_binary
+from support.exits import wait_gone
 from support.fifo import read_lines
 from support.pytester_runs import run
 
@@ -181,18 +181,6 @@ def test_the_options_show_in_help(pytester: pytest.Pytester):
     result = run(pytester, "--help")
 
     result.stdout.fnmatch_lines(["*--chatlab-server=PATH*", "*chatlab_server (string)*"])
-
-
-def wait_gone(pid: int, timeout: float) -> bool:
-    """True once ``pid`` has exited, waiting on a pidfd (no polling)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 HOLD_SERVER = """

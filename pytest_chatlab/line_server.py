@@ -18,7 +18,8 @@ Theory of operation:
   threads ever read one socket.
 - **Writes from both threads, whole.** The test sends from its thread and
   the rules answer from the server's; a lock per connection keeps each
-  write whole, so frames never interleave.
+  write whole, and a rule's whole reply (all the parts of a list), so
+  frames never interleave and a reply is never cut by a test's send.
 - **Every frame is queued and logged**, whether a rule answered it or not:
   the test can still ``expect`` it and the failure report shows it.
 - **Rules** are tried in the order they were added; the first whose
@@ -104,7 +105,7 @@ class ServedConnection(LineConnection[LineFrame]):
         self._changed = threading.Condition()
         self._events = 0  # how many things the server thread has read
         self._seen = 0  # how many of them the test's thread has waited past
-        self._sending = threading.Lock()
+        self._sending = threading.RLock()  # re-entered by a rule's reply, written whole
 
     def _parse(self, line: bytes) -> LineFrame:
         return parse_line(line)
@@ -196,9 +197,12 @@ class _Rule:
         return bool(self.predicate(frame))
 
     def answer(self, connection: ServedConnection, frame: LineFrame) -> None:
-        reply = self.reply(frame) if callable(self.reply) else self.reply
-        for part in reply if isinstance(reply, list) else [reply]:
-            _send_reply(connection, part)
+        # Under the connection's send lock, so that a send from the test's
+        # thread comes before the whole reply or after it, never inside it.
+        with connection._sending:
+            reply = self.reply(frame) if callable(self.reply) else self.reply
+            for part in reply if isinstance(reply, list) else [reply]:
+                _send_reply(connection, part)
 
 
 def _send_reply(connection: ServedConnection, reply: ReplyValue) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -69,6 +71,29 @@ def test_a_rule_answers_on_the_server_thread_and_the_frame_is_still_queued(
     conn = server.wait_client()
     assert conn.recv() == {"op": "ping"}
     assert conn.recv() == "TIME"
+
+
+def test_a_send_from_the_test_never_lands_inside_a_rules_reply(server, chatlab_line_client):
+    answering = threading.Event()
+    line = "x" * 1023
+    bulk = [f"{line}\n".encode()] * 2048  # 2 MiB: more than the socket buffers hold
+
+    def reply(frame: object) -> list[bytes | str]:
+        answering.set()
+        return [*bulk, "last part"]
+
+    server.on(lambda f: f == "GO", reply)
+    client = chatlab_line_client(server)
+    conn = server.wait_client()
+    client.send_line("GO")
+    assert answering.wait(timeout=5.0)
+    with ThreadPoolExecutor(1) as pool:  # the send waits for the reply, read only now
+        sent = pool.submit(conn.send_line, "from the test")
+        received = client.recv_until(lambda f: f == "last part")
+        assert client.recv() == "from the test"
+        sent.result(timeout=5.0)
+
+    assert received == [line] * 2048 + ["last part"]
 
 
 def test_only_the_first_matching_rule_answers(server, chatlab_line_client):

@@ -3,20 +3,28 @@
 Only the streams a readiness check reads are pipes; the others go straight
 to their files. Every chunk read goes to its file at once, whoever reads it:
 ``ServerProcess`` on its own thread while it waits for readiness (it also
-wants the lines), then one daemon thread per process until the pipes end.
-Nothing is lost between the two, and a chatty server never blocks on a full
-pipe.
+wants the lines), then the drainer until the pipes end. Nothing is lost
+between the two, and a chatty server never blocks on a full pipe.
+
+The drainer is one daemon thread for every process of this Python process,
+started on first use: a thread per server cost about as much as the rest of
+a start on a loaded machine (``threading.Thread.start`` waits until the new
+thread runs). An ``Output`` is handed to it once its owner stops reading;
+from then on only the drainer touches its pipes and files, and it tells the
+owner when both have ended.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import selectors
 import threading
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["Output"]
+__all__ = ["Output", "stop_drainer"]
 
 _CHUNK = 65536
 # A "line" longer than this is cut: readiness looks at the start of a line,
@@ -35,7 +43,7 @@ class Output:
             self._names[fd] = name
             self._files[fd] = path.open("ab")
             self._partial[fd] = b""
-        self._thread: threading.Thread | None = None
+        self._drained: threading.Event | None = None  # set once handed to the drainer
 
     @property
     def open_fds(self) -> list[int]:
@@ -45,15 +53,12 @@ class Output:
     def read(self, fd: int) -> list[tuple[str, str]]:
         """Reads what ``fd`` has (one read), logs it, and returns the lines it
         completed as ``(stream, line)``; at end of file, the unfinished last line."""
-        chunk = os.read(fd, _CHUNK)
+        chunk = self._copy(fd)
         name = self._names[fd]
         if not chunk:
+            self._end(fd)
             rest = self._partial.pop(fd)
-            self._close(fd)
             return [(name, _text(rest))] if rest else []
-        out = self._files[fd]
-        out.write(chunk)
-        out.flush()
         *lines, partial = (self._partial[fd] + chunk).split(b"\n")
         self._partial[fd] = partial[:_MAX_LINE]
         return [(name, _text(line)) for line in lines]
@@ -72,42 +77,145 @@ class Output:
                         selector.unregister(key.fd)
         return lines
 
-    def drain_in_background(self, name: str) -> None:
-        """Copies the rest to the files on a daemon thread, until the pipes end."""
+    def drain_in_background(self) -> None:
+        """Hands the rest to the drainer, which copies it to the files until
+        the pipes end; this thread must not read them any more."""
         if not self._files:
             return
-        self._partial = dict.fromkeys(self._partial, b"")
-        self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
-        self._thread.start()
+        self._partial.clear()
+        self._drained = threading.Event()
+        _drainer.take(self)
 
-    def close(self, timeout: float) -> None:
-        """Waits up to ``timeout`` s for the drain to see end of file (a stray
-        holder of the pipes outside the process group must not hang a
-        teardown), then closes whatever is left."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                return  # it closes its pipes itself when they end
+    def wait_drained(self, stream: str, timeout: float) -> None:
+        """Waits up to ``timeout`` s until ``stream``, if it is a pipe handed
+        to the drainer, has reached end of file, all of it in its log."""
+        if self._drained is not None and stream in self._names.values():
+            self._drained.wait(timeout)
+
+    def close(self) -> None:
+        """Lets go of the pipes: a drainer's end when they end; if they were
+        never handed over (a spawn nobody waited for), logs what came and
+        closes them now."""
+        if self._drained is not None:
+            return
+        self.read_pending()
         for fd in self.open_fds:
-            self._close(fd)
+            self._end(fd)
 
-    def _drain(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            for fd in self.open_fds:
-                selector.register(fd, selectors.EVENT_READ)
-            while self._files:
-                for key, _ in selector.select():
-                    chunk = os.read(key.fd, _CHUNK)
-                    if chunk:
-                        self._files[key.fd].write(chunk)
-                        self._files[key.fd].flush()
-                    else:
-                        selector.unregister(key.fd)
-                        self._close(key.fd)
+    def _copy(self, fd: int) -> bytes:
+        """One read of ``fd``, written to its log; empty at end of file."""
+        chunk = os.read(fd, _CHUNK)
+        if chunk:
+            out = self._files[fd]
+            try:
+                out.write(chunk)
+                out.flush()
+            except OSError:  # a full disk loses log bytes, never the drain
+                pass
+        return chunk
 
-    def _close(self, fd: int) -> None:
+    def _end(self, fd: int) -> None:
+        """Closes ``fd`` and its log; the last one tells ``close``."""
         self._files.pop(fd).close()
         os.close(fd)
+        if not self._files and self._drained is not None:
+            self._drained.set()
+
+
+def stop_drainer(timeout: float = 2.0) -> None:
+    """Ends the drainer thread, closing the pipes it still watches (the
+    plugin calls it at the end of a session, every server stopped by then);
+    a later start starts another."""
+    _drainer.stop(timeout)
+
+
+class _Drainer:
+    """The one thread that copies handed-over pipes to their files."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handed: queue.SimpleQueue[Output | None] = queue.SimpleQueue()  # None: stop
+        self._thread: threading.Thread | None = None
+        self._wake = (-1, -1)
+
+    def take(self, output: Output) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._start()
+            self._handed.put(output)
+            os.write(self._wake[1], b"\0")
+
+    def stop(self, timeout: float) -> None:
+        with self._lock:
+            thread, wake = self._thread, self._wake
+            if thread is None:
+                return
+            self._handed.put(None)
+            os.write(wake[1], b"\0")
+            thread.join(timeout)
+            self._thread, self._wake = None, (-1, -1)
+            self._handed = queue.SimpleQueue()
+        os.close(wake[1])
+
+    def _start(self) -> None:
+        self._wake = os.pipe()
+        os.set_blocking(self._wake[0], False)
+        self._thread = threading.Thread(
+            target=self._run, args=(self._handed, self._wake[0]), name="chatlab-output", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, handed: queue.SimpleQueue[Output | None], wake: int) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(wake, selectors.EVENT_READ)
+            while self._serve(selector, handed, wake):
+                pass
+            for key in list(selector.get_map().values()):
+                if key.fd != wake:
+                    key.data._end(key.fd)
+        os.close(wake)
+
+    def _serve(
+        self, selector: selectors.BaseSelector, handed: queue.SimpleQueue[Output | None], wake: int
+    ) -> bool:
+        """One wait and what it brought; False once told to stop."""
+        for key, _ in selector.select():
+            if key.fd == wake and not self._register_handed(selector, handed, wake):
+                return False
+            if key.fd == wake:
+                continue
+            output: Output = key.data
+            if not output._copy(key.fd):
+                selector.unregister(key.fd)
+                output._end(key.fd)
+        return True
+
+    @staticmethod
+    def _register_handed(
+        selector: selectors.BaseSelector, handed: queue.SimpleQueue[Output | None], wake: int
+    ) -> bool:
+        """Watches the outputs handed over; False if a stop came with them."""
+        with contextlib.suppress(BlockingIOError):
+            os.read(wake, 4096)
+        while not handed.empty():
+            output = handed.get()
+            if output is None:
+                return False
+            for fd in output.open_fds:
+                selector.register(fd, selectors.EVENT_READ, output)
+        return True
+
+    def forget_after_fork(self) -> None:
+        """A forked child has no drainer thread: it starts its own on first use."""
+        self._lock = threading.Lock()
+        self._handed = queue.SimpleQueue()
+        self._thread = None
+        self._wake = (-1, -1)
+
+
+_drainer = _Drainer()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drainer.forget_after_fork)
 
 
 def _text(line: bytes) -> str:

@@ -71,7 +71,7 @@ def chatlab_spares() -> Iterator[Spares[Any]]:
 
 @pytest.fixture
 def chatlab_server_factory(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerFactory]:
     """Starts ``chatlab-server`` processes with the given limits (``max_clients=2``,
     ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
@@ -81,9 +81,8 @@ def chatlab_server_factory(
     from .server import ChatServer
 
     binary = configured_binary(request.config)
-    record = tracked(request.node)
-    record.log_dir = tmp_path / "chatlab-logs"
-    servers = record.servers
+    logs = _logs(tmp_path_factory)
+    servers = tracked(request.node).servers
 
     def start(
         *,
@@ -93,18 +92,18 @@ def chatlab_server_factory(
         env: Mapping[str, str] | None = None,
         prestart: bool | None = None,
     ) -> ChatServer:
-        def make(log_dir: Path | None) -> ChatServer:
+        def make() -> ChatServer:
             return ChatServer(
                 binary,
                 max_clients=max_clients,
                 max_frame_bytes=max_frame_bytes,
                 max_outbound_bytes=max_outbound_bytes,
                 env=env,
-                log_dir=log_dir,
+                log_dir=logs,
             )
 
         key = ("chatlab-server", binary, max_clients, max_frame_bytes, max_outbound_bytes, env)
-        server = _start(request, prestart, key, make, tmp_path / "chatlab-servers")
+        server = _start(request, prestart, key, make)
         servers.append(server)
         return server
 
@@ -114,27 +113,30 @@ def chatlab_server_factory(
 
 
 @pytest.fixture
-def chatlab_process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessFactory]:
+def chatlab_process(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProcessFactory]:
     """Starts any server: ``chatlab_process(argv, ready=..., env=..., cwd=..., **kwargs)``
-    takes ``ServerProcess``'s arguments and returns it started, its logs under
-    the test's ``tmp_path``. All are stopped after the test; the plugin fails
+    takes ``ServerProcess``'s arguments and returns it started, its logs in
+    ``chatlab-logs`` of the session's temporary directory (the failure report
+    names them). All are stopped after the test; the plugin fails
     the test if one crashed or printed a sanitizer report, and shows the tail
     of its stderr and stdout when the test fails. ``prestart=True`` (or the ini
     key ``chatlab_prestart``) takes one started while an earlier test ran."""
     from .process import ServerProcess
 
     record = tracked(request.node)
-    record.log_dir = tmp_path / "chatlab-logs"
+    logs = _logs(tmp_path_factory)
     started: list[ServerProcess] = []
 
     def start(
         argv: Sequence[str | os.PathLike[str]], *, prestart: bool | None = None, **kwargs: Any
     ) -> ServerProcess:
-        def make(log_dir: Path | None) -> ServerProcess:
-            return ServerProcess(argv, **{"log_dir": log_dir, **kwargs})
+        def make() -> ServerProcess:
+            return ServerProcess(argv, **{"log_dir": logs, **kwargs})
 
         key = ("process", [os.fspath(arg) for arg in argv], kwargs)
-        process = _start(request, prestart, key, make, tmp_path / "chatlab-processes")
+        process = _start(request, prestart, key, make)
         started.append(process)
         record.servers.append(process)
         return process
@@ -148,12 +150,11 @@ def _start(
     request: pytest.FixtureRequest,
     prestart: bool | None,
     configuration: object,
-    make: Callable[[Path | None], _Process],
-    log_dir: Path,
+    make: Callable[[], _Process],
 ) -> _Process:
     """A started process of ``make``: a spare of its configuration when
-    prestart is on, else one started now with its logs in ``log_dir``. A
-    failed start fails the test with its message once, with no chained copy."""
+    prestart is on, else one started now. A failed start fails the test with
+    its message once, with no chained copy."""
     from .errors import ServerStartError
     from .prestart import configuration_key
 
@@ -161,16 +162,21 @@ def _start(
         prestart = bool(request.config.getini("chatlab_prestart"))
     try:
         if prestart:
-            # A spare starts before its test exists: its logs live in a private
-            # directory, read back when it stops.
             spares: Spares[_Process] = request.getfixturevalue("chatlab_spares")
-            return spares.take(configuration_key(configuration), lambda: make(None))
-        process = make(log_dir)
+            return spares.take(configuration_key(configuration), make)
+        process = make()
         process.start()
         return process
     except ServerStartError as error:
         failure = str(error)
     pytest.fail(failure, pytrace=False)
+
+
+def _logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory for the server logs of this pytest process (each xdist
+    worker has its own base): a directory per test cost a start a tenth of
+    its time, and the file names (``chatlab-server-N``) never repeat."""
+    return tmp_path_factory.getbasetemp() / "chatlab-logs"
 
 
 def _server(request: pytest.FixtureRequest, server: HasAddress | None) -> HasAddress:

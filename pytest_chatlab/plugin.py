@@ -6,6 +6,7 @@ fixtures are in ``pytest_chatlab.fixtures``, which this module pulls in.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,19 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     # After the fixtures stopped the servers: what a sanitizer reports at exit.
     yield
     verdict(item)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Every server is stopped by now (the spares too): the threads that
+    # spawned them and drained their output end with the run, so the
+    # session leaves no thread behind. Not imported: no server ran.
+    spawn = sys.modules.get("pytest_chatlab._spawn")
+    if spawn is not None:
+        spawn.stop_spawner()
+    output = sys.modules.get("pytest_chatlab._output")
+    if output is not None:
+        output.stop_drainer()
 
 
 @pytest.hookimpl(wrapper=True)

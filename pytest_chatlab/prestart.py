@@ -4,18 +4,25 @@ Theory of operation:
 
 - **One spare per configuration.** The first test that asks for a process
   of a configuration (a key: the command, its readiness rule, its
-  environment) starts it as usual, and a spare of the same configuration
-  begins to start on a background thread. The next test that asks for that
-  configuration takes the spare, which by then is usually ready, and
-  another spare begins. Every test still gets a process nobody used.
-- **A spare that failed is forgotten.** If the spare could not start, or
-  has exited since, the test starts its own process on its own thread, so
-  a failure to start is reported by the test that needed the process, as
-  without prestart.
+  environment) starts it as usual, and has a spare of the same
+  configuration spawned. The next test that asks for that configuration
+  finishes the spare's start, which by then is usually only reading the
+  ready line the server wrote meanwhile, and has another spawned. Every
+  test still gets a process nobody used.
+- **Spawned, not started, in the background.** A server gets ready on its
+  own: between its spawn and its ``start``, nothing in this process needs
+  to run. So the spare is only spawned ahead, on the long-lived spawner
+  thread of ``_spawn`` (whose children outlive any other thread), and the
+  readiness is read on the test's thread when it takes the spare. A thread
+  that waited for readiness would compete with the test for the GIL.
+- **A spare that failed is forgotten.** If the spare could not be spawned,
+  could not get ready, or has exited since, the test starts its own
+  process, so a failure to start is reported by the test that needed the
+  process, as without prestart.
 - **Per process.** The spares live in a pool per pytest process, so each
   pytest-xdist worker has its own. The pool is closed at session end, which
   stops every spare; a spare dies with pytest like any other process (its
-  lifeline is the launcher's, not this module's).
+  lifeline is the launcher's or its own, not this module's).
 """
 
 from __future__ import annotations
@@ -25,10 +32,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Generic, Protocol, TypeVar
 
+from . import _spawn
+from ._spawn import Job
+
 __all__ = ["Spares", "configuration_key"]
 
 
 class Startable(Protocol):
+    def spawn(self) -> object: ...
     def start(self) -> object: ...
     def stop(self) -> object: ...
     def poll(self) -> int | None: ...
@@ -37,70 +48,42 @@ class Startable(Protocol):
 P = TypeVar("P", bound=Startable)
 
 
-class _Spare(Generic[P]):
-    """A process starting on a background thread."""
-
-    def __init__(self, make: Callable[[], P]) -> None:
-        self.process = make()
-        self._started = False
-        self._thread = threading.Thread(target=self._start, name="chatlab-prestart", daemon=True)
-        self._thread.start()
-
-    def _start(self) -> None:
-        try:
-            self.process.start()
-        except Exception:  # the test that needs one starts its own and reports why
-            return
-        self._started = True
-
-    def ready(self) -> P | None:
-        """The process once it is up, or None if it failed or has exited since."""
-        self._thread.join()
-        if self._started and self.process.poll() is None:
-            return self.process
-        return None
-
-    def discard(self) -> None:
-        self._thread.join()
-        if self._started:
-            self.process.stop()
-
-
 class Spares(Generic[P]):
     """The spare processes of one pytest process, one per configuration key,
     for the ``limit`` configurations used last (older spares are stopped)."""
 
     def __init__(self, limit: int = 4) -> None:
         self._lock = threading.Lock()
-        self._spares: OrderedDict[Hashable, _Spare[P]] = OrderedDict()
+        self._spares: OrderedDict[Hashable, Job[P]] = OrderedDict()
         self._limit = limit
         self._closed = False
         #: how many takes a spare answered (the others started a process there and then)
         self.served = 0
 
     def take(self, key: Hashable, make: Callable[[], P]) -> P:
-        """A started process of configuration ``key``: the spare if it is up,
-        else one started now by ``make().start()``. Either way, a new spare
-        of the same configuration starts in the background."""
+        """A started process of configuration ``key``: the spare if it gets
+        ready and runs, else one started now by ``make().start()``. Either
+        way, a new spare of the same configuration is spawned."""
         with self._lock:
             spare = self._spares.pop(key, None)
-        process = spare.ready() if spare is not None else None
+        process = _finish(spare) if spare is not None else None
         if process is None:
-            if spare is not None:
-                spare.discard()
             process = make()
             process.start()
         else:
             self.served += 1
-        evicted = []
-        with self._lock:
-            if not self._closed:
-                self._spares[key] = _Spare(make)
-                while len(self._spares) > self._limit:
-                    evicted.append(self._spares.popitem(last=False)[1])
-        for spare in evicted:
-            spare.discard()
+        self._spawn_spare(key, make)
         return process
+
+    def spare(self, key: Hashable) -> P | None:
+        """The spare of configuration ``key`` once it is spawned (not started:
+        its take does that), or None if there is none or its spawn failed."""
+        with self._lock:
+            spare = self._spares.get(key)
+        try:
+            return spare.result() if spare is not None else None
+        except Exception:
+            return None
 
     def close(self) -> None:
         """Stops every spare; later takes start processes without spares."""
@@ -108,7 +91,50 @@ class Spares(Generic[P]):
             self._closed = True
             spares, self._spares = list(self._spares.values()), OrderedDict()
         for spare in spares:
-            spare.discard()
+            _discard(spare)
+
+    def _spawn_spare(self, key: Hashable, make: Callable[[], P]) -> None:
+        spare = _spawn.submit(lambda: _spawned(make()))
+        evicted: list[Job[P]] = []
+        with self._lock:
+            if self._closed:
+                evicted.append(spare)
+            else:
+                self._spares[key] = spare
+                while len(self._spares) > self._limit:
+                    evicted.append(self._spares.popitem(last=False)[1])
+        for old in evicted:
+            _discard(old)
+
+
+def _spawned(process: P) -> P:
+    process.spawn()
+    return process
+
+
+def _finish(spare: Job[P]) -> P | None:
+    """The spare started and running, or None (stopped) if it is not."""
+    try:
+        process = spare.result()
+    except Exception:  # could not spawn: the test's own start reports why
+        return None
+    try:
+        process.start()
+    except Exception:  # the test's own start reports what is wrong
+        process.stop()
+        return None
+    if process.poll() is not None:  # ready once, gone since
+        process.stop()
+        return None
+    return process
+
+
+def _discard(spare: Job[P]) -> None:
+    try:
+        process = spare.result()
+    except Exception:  # never spawned: nothing to stop
+        return
+    process.stop()
 
 
 def configuration_key(*parts: object) -> Hashable:

@@ -7,7 +7,8 @@ Theory of operation:
   (``PR_SET_PDEATHSIG``; a kqueue watcher on macOS and the BSDs), checks that
   this process is still its parent, and exec's the server, which keeps the
   request. No cooperation from the server is needed; stdin is still a pipe
-  held open, for servers that also stop at its end. Linux ties the request to
+  held open, for servers that also stop at its end (those may skip the
+  launcher: ``launcher=False``). Linux ties the request to
   the spawning *thread*, so spawns from other threads than the main one go
   through one long-lived thread (``_spawn``).
 - **Address.** Three ways, none guessed: the server picks a port and says so
@@ -42,7 +43,9 @@ Theory of operation:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import os
 import re
 import selectors
@@ -94,8 +97,15 @@ class ServerProcess:
     (``"stdout"``, ``"stderr"`` or ``"both"``). ``env`` is added to this
     process's environment. ``clean_exit`` lists the exit statuses that are no
     crash (``-15`` for death by SIGTERM; a SIGTERM or SIGKILL sent by ``stop``
-    is never one). Logs go to a fresh directory inside ``log_dir``, or to a
-    private temporary directory that ``stop`` removes once it has read them.
+    is never one). Logs go to ``LABEL-N.stdout.log`` and ``LABEL-N.stderr.log``
+    in ``log_dir`` (created if need be; N the first number free there, so
+    processes may share one), or to a private temporary directory, from which
+    ``stop`` reads them back and removes them.
+
+    ``launcher=False`` spawns the server itself rather than through
+    ``chatlab-launch``, one exec fewer a start, for a server that stops with
+    its parent on its own (``chatlab-server --exit-on-stdin-eof``); socket
+    activation needs the launcher.
     """
 
     def __init__(
@@ -111,6 +121,7 @@ class ServerProcess:
         grace: float = 2.0,
         clean_exit: Collection[int] = (0,),
         socket_activation: bool = False,
+        launcher: bool = True,
         host: str = "127.0.0.1",
         log_dir: Path | None = None,
         label: str | None = None,
@@ -128,6 +139,9 @@ class ServerProcess:
         self.grace = grace
         self.clean_exit = frozenset(clean_exit)
         self.socket_activation = socket_activation
+        if socket_activation and not launcher:
+            raise ValueError("socket_activation needs the launcher: it hands over the socket")
+        self.launcher = launcher
         self.host = host
         self.port = 0
         self.log_dir = log_dir
@@ -136,11 +150,12 @@ class ServerProcess:
         self.killed_after_grace = False
         self._command = list(self.argv)
         self._proc: subprocess.Popen[bytes] | None = None
+        self._spawned = False  # spawned, and start() not called yet
         self._output: Output | None = None
-        self._logs: Path | None = None
-        self._log_dir_owned: Path | None = None
+        self._logs: Path | None = None  # the logs' path without .stdout.log / .stderr.log
         self._stop_signals: set[int] = set()
-        self._kept: dict[str, str] = {}
+        self._kept: dict[str, str] = {}  # the private logs' texts, read at stop
+        self._read: dict[str, tuple[tuple[int, int], str]] = {}  # by stream: (size, mtime), text
         self._reported: str | None = None  # the last problem check() raised
 
     # -- lifecycle --------------------------------------------------------
@@ -150,25 +165,36 @@ class ServerProcess:
         """The server's argv, ``{port}`` filled once started (without the launcher)."""
         return list(self._command)
 
+    def spawn(self) -> ServerProcess:
+        """Spawns the server and returns at once; ``start`` then waits until it
+        is ready. A server gets ready without help from this process, so a
+        spawn well ahead of its ``start`` hides the start-up (prestart does so).
+
+        Raises ``ServerStartError`` if the program cannot run.
+        """
+        if self._proc is not None:
+            raise RuntimeError(f"this {type(self).__name__} was already started")
+        self._spawn_once(None if not self._uses_port else free_port(self.host))
+        self._spawned = True
+        return self
+
     def start(self) -> ServerProcess:
-        """Spawns the server and returns once it is ready.
+        """Spawns the server, unless ``spawn`` did, and returns once it is ready.
 
         Raises ``ServerStartError`` at once if the program cannot run or the
         process exits first, and after killing it if the deadline passes.
         """
-        if self._proc is not None:
+        if self._proc is not None and not self._spawned:
             raise RuntimeError(f"this {type(self).__name__} was already started")
-        program = (_launcher(), self._program())
-        if not self._uses_port:
-            self._start_once(program, port=None)
-            return self
         attempts = []
-        for _ in range(_PORT_ATTEMPTS):
-            port = free_port(self.host)
+        for _ in range(_PORT_ATTEMPTS if self._uses_port else 1):
+            if not self._spawned:
+                self._spawn_once(None if not self._uses_port else free_port(self.host))
+            self._spawned = False
             try:
-                self._start_once(program, port=port)
+                self._finish_start()
             except _PortTaken as taken:
-                attempts.append(f"port {port}: {taken}")
+                attempts.append(f"port {self.port}: {taken}")
                 self._forget_attempt()
             else:
                 return self
@@ -205,7 +231,7 @@ class ServerProcess:
             self._proc.stdin.close()
 
     def __enter__(self) -> ServerProcess:
-        return self if self._proc is not None else self.start()
+        return self if self._proc is not None and not self._spawned else self.start()
 
     def __exit__(
         self,
@@ -265,20 +291,20 @@ class ServerProcess:
     @property
     def stdout_path(self) -> Path:
         """The stdout log. Removed by ``stop`` if ``log_dir`` is None."""
-        return self._log_file("stdout.log")
+        return self._log_file("stdout")
 
     @property
     def stderr_path(self) -> Path:
         """The stderr log. Removed by ``stop`` if ``log_dir`` is None."""
-        return self._log_file("stderr.log")
+        return self._log_file("stderr")
 
     def stderr_text(self) -> str:
-        """Everything the server wrote to stderr so far."""
-        return self._kept.get("stderr") or _read_text(self.stderr_path)
+        """Everything the server wrote to stderr so far; all of it once it exited."""
+        return self._text("stderr")
 
     def stdout_text(self) -> str:
-        """Everything the server wrote to stdout so far (as far as drained)."""
-        return self._kept.get("stdout") or _read_text(self.stdout_path)
+        """Everything the server wrote to stdout so far; all of it once it exited."""
+        return self._text("stdout")
 
     def stderr_tail(self, n_lines: int = _TAIL_LINES) -> str:
         return "\n".join(self.stderr_text().splitlines()[-n_lines:])
@@ -318,7 +344,15 @@ class ServerProcess:
     # -- starting ---------------------------------------------------------
 
     def _program(self) -> str:
-        """argv[0] as a path the launcher can exec, or a clear ServerStartError."""
+        """argv[0] as a path the launcher can exec, or a clear ServerStartError.
+        A path found once is not looked for again: if it goes, exec says so."""
+        where = (self.argv[0], os.fspath(self.cwd or "."), self.env.get("PATH"))
+        found = _programs.get(where)
+        if found is None:
+            found = _programs[where] = self._find_program()
+        return found
+
+    def _find_program(self) -> str:
         name = self.argv[0]
         if os.sep not in name:
             found = shutil.which(name, path=self.env.get("PATH", os.environ.get("PATH")))
@@ -334,9 +368,10 @@ class ServerProcess:
             raise ServerStartError(f"{path} is not executable")
         return str(path)
 
-    def _start_once(self, program: tuple[str, str], *, port: int | None) -> None:
-        """One spawn of ``program`` (the launcher's path, the server's), then
-        the wait for readiness; nothing is left behind if it fails."""
+    def _spawn_once(self, port: int | None) -> None:
+        """One spawn, on ``port`` if the argv has ``{port}``; nothing is left
+        behind if it fails."""
+        program = (_launcher() if self.launcher else None, self._program())
         if port is not None:
             self.port = port
             self._command = [arg.replace(PORT_PLACEHOLDER, str(port)) for arg in self.argv]
@@ -344,12 +379,12 @@ class ServerProcess:
         listener = self._listen() if self.socket_activation else None
         pipes, child_ends = self._output_ends()
         launcher, server = program
-        launch = [launcher, "--parent", str(os.getpid())]
+        launch = [] if launcher is None else [launcher, "--parent", str(os.getpid())]
         if listener is not None:
             launch += ["--listen-fd", str(listener.fileno())]
         try:
             self._proc = _spawn.popen(
-                [*launch, "--", server, *self._command[1:]],
+                [*launch, *(["--"] if launch else []), server, *self._command[1:]],
                 stdin=subprocess.PIPE,
                 stdout=child_ends["stdout"],
                 stderr=child_ends["stderr"],
@@ -358,10 +393,12 @@ class ServerProcess:
                 start_new_session=True,
                 pass_fds=() if listener is None else (listener.fileno(),),
             )
-        except OSError as exc:  # a cwd that does not exist, say
+        except OSError as exc:  # a cwd that does not exist, or (no launcher) no program
             for fd, _ in pipes.values():
                 os.close(fd)
             self._cleanup()
+            if exc.filename == server:  # as the launcher words it
+                raise ServerStartError(f"cannot run {server}: {exc.strerror}") from None
             raise ServerStartError(f"cannot start {self.label}: {exc}") from exc
         finally:
             for end in child_ends.values():
@@ -369,6 +406,11 @@ class ServerProcess:
             if listener is not None:
                 listener.close()  # the server's copy is the only one: no accept() here
         self._output = Output(pipes)
+
+    def _finish_start(self) -> None:
+        """Waits until the spawned server is ready; nothing is left behind if it fails."""
+        assert self._proc is not None
+        assert self._output is not None
         try:
             self._await_ready()
         except BaseException:  # a failed start, or Ctrl-C while waiting: leave nothing behind
@@ -378,7 +420,7 @@ class ServerProcess:
             self._signal_group(signal.SIGKILL, record=False)
             self._cleanup()
             raise
-        self._output.drain_in_background(f"{self.label}-{self.pid}-output")
+        self._output.drain_in_background()
 
     def _output_ends(self) -> tuple[dict[str, tuple[int, Path]], dict[str, int]]:
         """Pipes for the streams ``ready`` reads (read end and log file, by
@@ -525,26 +567,27 @@ class ServerProcess:
         self.port = listener.getsockname()[1]
         return listener
 
-    def _child_env(self) -> dict[str, str]:
+    def _child_env(self) -> dict[str, str] | None:
+        """The child's environment; None (this one, as it is, which spares
+        Popen a copy) when nothing is added or taken away."""
+        inherited = [name for name in _ACTIVATION_VARIABLES if name in os.environ]
+        if not self.env and not inherited:
+            return None
         env = {**os.environ, **self.env}
         for name in _ACTIVATION_VARIABLES:
             env.pop(name, None)  # the launcher sets them for a socket-activated server
         return env
 
     def _make_logs(self) -> None:
-        prefix = re.sub(r"[^\w.-]", "_", self.label) + "-"
-        if self.log_dir is None:
-            self._log_dir_owned = Path(tempfile.mkdtemp(prefix=prefix))
-            self._logs = self._log_dir_owned
-        else:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._logs = Path(tempfile.mkdtemp(prefix=prefix, dir=self.log_dir))
+        directory = self.log_dir if self.log_dir is not None else _private_logs()
+        self._logs = _claim_logs(directory, re.sub(r"[^\w.-]", "_", self.label))
 
     def _forget_attempt(self) -> None:
         """Makes a failed ``{port}`` attempt as if it never started, its logs kept."""
         self._proc = None
         self._output = None
         self._kept = {}
+        self._read = {}
         self._stop_signals.clear()
 
     # -- internals --------------------------------------------------------
@@ -554,10 +597,30 @@ class ServerProcess:
             raise RuntimeError(f"the {type(self).__name__} has not been started")
         return self._proc
 
-    def _log_file(self, name: str) -> Path:
+    def _log_file(self, stream: str) -> Path:
         if self._logs is None:
             raise RuntimeError(f"the {type(self).__name__} has not been started")
-        return self._logs / name
+        return self._logs.with_name(f"{self._logs.name}.{stream}.log")
+
+    def _text(self, stream: str) -> str:
+        """A log's text, read again only if the file changed (the verdict asks
+        after the call and after the teardown, and most servers are quiet)."""
+        if stream in self._kept:
+            return self._kept[stream]
+        if self._output is not None and self._proc is not None and self._proc.poll() is not None:
+            # The end of file comes once the group is gone; a stray holder of
+            # the pipe outside the group must not hang the caller.
+            self._output.wait_drained(stream, timeout=2.0)
+        path = self._log_file(stream)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return ""
+        version = (stat.st_size, stat.st_mtime_ns)
+        cached = self._read.get(stream)
+        if cached is None or cached[0] != version:
+            cached = self._read[stream] = (version, _read_text(path))
+        return cached[1]
 
     def _signal_group(self, signum: int, *, record: bool = True) -> None:
         if record:
@@ -573,13 +636,11 @@ class ServerProcess:
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
         if self._output is not None:
-            # End of file comes once the group is gone; a stray holder outside
-            # the group must not hang the teardown.
-            self._output.close(timeout=2.0)
-        if self._log_dir_owned is not None and self._logs is not None:
+            self._output.close()
+        if self.log_dir is None and self._logs is not None and not self._kept:
             self._kept = {"stderr": self.stderr_text(), "stdout": self.stdout_text()}
-            shutil.rmtree(self._log_dir_owned, ignore_errors=True)
-            self._log_dir_owned = None
+            for path in (self.stderr_path, self.stdout_path):
+                path.unlink(missing_ok=True)
 
 
 def _ready_or_default(ready: ReadySpec, *, uses_port: bool, activated: bool) -> ReadySpec:
@@ -621,11 +682,48 @@ def _port_free(host: str, port: int) -> bool:
         return True
 
 
+@functools.cache
 def _launcher() -> str:
     try:
         return str(launcher_binary().absolute())
     except FileNotFoundError as error:
         raise ServerStartError(str(error)) from error
+
+
+def _claim_logs(directory: Path, label: str) -> Path:
+    """``directory/LABEL-N``, N the first number whose stderr log this call
+    could create (``O_EXCL``: no two processes get one N, whoever they are)."""
+    number = _next_log_number.get((directory, label), 1)
+    made = False
+    while True:
+        stem = directory / f"{label}-{number}"
+        try:
+            os.close(os.open(f"{stem}.stderr.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            number += 1
+            continue
+        except FileNotFoundError:
+            if made:
+                raise
+            directory.mkdir(parents=True, exist_ok=True)  # first use: no mkdir per process
+            made = True
+            continue
+        _next_log_number[(directory, label)] = number + 1
+        return stem
+
+
+_next_log_number: dict[tuple[Path, str], int] = {}
+#: argv[0], the cwd and an env's PATH, to the program found for them
+_programs: dict[tuple[str, str, str | None], str] = {}
+
+
+@functools.cache
+def _private_logs() -> Path:
+    """Where the logs of processes without a ``log_dir`` live until their
+    ``stop``: one directory for this Python process, removed when it exits."""
+    directory = Path(tempfile.mkdtemp(prefix="chatlab-logs-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def _read_text(path: Path) -> str:

@@ -3,9 +3,11 @@
 The server is started with ``--port 0``, so the kernel picks a free port, and
 announces it in its first stdout line, ``READY host:port`` (``READY
 [::1]:port`` for IPv6); any other first line fails the start at once. It
-also runs with ``--exit-on-stdin-eof``, a second lifeline beside the
-launcher's. Everything else (the deadline, the logs, the process group, the
-verdict) is ``ServerProcess``'s.
+runs with ``--exit-on-stdin-eof`` and asks the kernel itself to stop it when
+its parent dies, so it is its own lifeline and skips ``chatlab-launch`` (one
+exec fewer: a quarter of a start), except under socket activation, where the
+launcher hands it the socket. Everything else (the deadline, the logs, the
+process group, the verdict) is ``ServerProcess``'s.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class ChatServer(ServerProcess):
             log_dir=log_dir,
             startup_timeout=startup_timeout,
             socket_activation=socket_activation,
+            launcher=socket_activation,  # its own lifeline otherwise (see above)
             label="chatlab-server",
         )
         self.port = port

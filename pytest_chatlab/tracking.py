@@ -94,8 +94,8 @@ class Checked:
 class Tracked:
     """The servers and clients one test made, in the order it made them."""
 
-    __slots__ = ("checked", "clients", "harnesses", "line_clients", "line_servers", "log_dir",
-                 "servers")  # fmt: skip
+    __slots__ = ("checked", "clients", "failure_dir", "harnesses", "line_clients",
+                 "line_servers", "servers")  # fmt: skip
 
     def __init__(self) -> None:
         self.servers: list[ServerProcess] = []
@@ -106,8 +106,8 @@ class Tracked:
         #: the devices and whatever ``track`` was given, in the order they came
         self.checked: list[Checked] = []
         self.harnesses: list[Harness] = []
-        #: where whole logs go when the test fails (the test's tmp_path), if known
-        self.log_dir: Path | None = None
+        #: where whole logs and diagrams go once the test failed (made then, not before)
+        self.failure_dir: Path | None = None
 
 
 def tracked(item: pytest.Item) -> Tracked:
@@ -208,14 +208,17 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
     sections = []
     for server in record.servers:
         title = f"{server.label} {server.host}:{server.port} ({server.status})"
-        for stream, tail in (
-            ("stderr", server.stderr_tail(_STDERR_LINES)),
-            ("stdout", server.stdout_tail(_STDERR_LINES)),
+        for stream, tail, path in (
+            ("stderr", server.stderr_tail(_STDERR_LINES), server.stderr_path),
+            ("stdout", server.stdout_tail(_STDERR_LINES), server.stdout_path),
         ):
             if stream == "stdout" and not tail:
                 continue  # most servers log to stderr alone
             lines = [shorten(line, limits.line_bytes) for line in tail.splitlines()]
-            sections.append((f"{title} {stream}", "\n".join(lines) or "(empty)"))
+            text = "\n".join(lines) or "(empty)"
+            if server.log_dir is not None:  # else the logs were private, removed at stop
+                text += f"\n  (whole log: {path})"
+            sections.append((f"{title} {stream}", text))
     logs: list[tuple[str, str, Callable[[int, int], str]]] = [
         ("chatlab mock client", client.label, client.format_log) for client in record.clients
     ]
@@ -228,9 +231,8 @@ def report_sections(item: pytest.Item) -> list[tuple[str, str]]:
     logs += [("chatlab line server", s.label, s.format_log) for s in record.line_servers]
     for index, (kind, label, format_log) in enumerate(logs, 1):
         text = format_log(limits.events, limits.line_bytes)
-        whole = _keep_whole_log(record.log_dir, f"{index:02d}-{label}", format_log(0, 0))
-        if whole is not None:
-            text += f"\n  (whole log: {whole})"
+        whole = _keep_whole_log(failure_dir(item), f"{index:02d}-{label}", format_log(0, 0))
+        text += f"\n  (whole log: {whole})"
         sections.append((f"{kind} {label}", text))
     for harness in record.harnesses:
         # One snapshot, so the report and the timeline shown agree.
@@ -247,11 +249,11 @@ def explain_failure(item: pytest.Item, report: pytest.TestReport) -> None:
     there, and given to JUnit XML as properties with the sections."""
     sections = report_sections(item)
     record = item.stash.get(_KEY, None)
-    if record is not None and record.log_dir is not None and _has_conversations(record):
+    if record is not None and _has_conversations(record):
         from .pictures import draw_failure, html_extras
 
         try:
-            paths = draw_failure(record, record.log_dir, item.name)
+            paths = draw_failure(record, failure_dir(item), item.name)
         except Exception as error:  # a picture must never hide the failure it explains
             paths = []
             sections.append(("chatlab diagrams", f"could not draw them: {error!r}"))
@@ -274,9 +276,34 @@ def _has_conversations(record: Tracked) -> bool:
     return bool(record.clients or record.line_clients or record.checked or record.harnesses)
 
 
-def _keep_whole_log(log_dir: Path | None, name: str, text: str) -> Path | None:
-    if log_dir is None:
-        return None
+def failure_dir(item: pytest.Item) -> Path:
+    """``chatlab-logs`` in the test's ``tmp_path``, made when the test first
+    needs it: only a failure writes there, so a passing test never pays for a
+    directory. A test that did not ask for ``tmp_path`` gets one named as
+    pytest would name it."""
+    record = tracked(item)
+    if record.failure_dir is None:
+        tmp_path = (getattr(item, "funcargs", None) or {}).get("tmp_path")
+        if not isinstance(tmp_path, Path):
+            tmp_path = _new_tmp_path(item)
+        record.failure_dir = tmp_path / "chatlab-logs"
+    return record.failure_dir
+
+
+def _new_tmp_path(item: pytest.Item) -> Path:
+    name = re.sub(r"[\W]", "_", item.name)[:30]
+    # pytest's own TempPathFactory, the one behind tmp_path (it has no public
+    # handle outside a fixture); without the tmpdir plugin, a temporary directory.
+    factory = getattr(item.config, "_tmp_path_factory", None)
+    if factory is None:
+        import tempfile
+
+        return Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    path: Path = factory.mktemp(name, numbered=True)
+    return path
+
+
+def _keep_whole_log(log_dir: Path, name: str, text: str) -> Path:
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / (re.sub(r"[^\w.-]", "_", name) + ".log")
     path.write_text(text + "\n", encoding="utf-8", errors="backslashreplace")

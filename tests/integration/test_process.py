@@ -21,6 +21,7 @@ from pytest_chatlab.errors import ServerCrashedError, ServerStartError
 from pytest_chatlab.mock import MockClient
 from pytest_chatlab.process import ServerProcess
 from support.exits import wait_gone
+from support.fifo import read_lines
 from support.foreign import READY_ON_PORT, SILENT_ON_PORT, STDERR_READY, foreign_server
 
 LISTENING = r"listening on (?P<host>[\d.]+):(?P<port>\d+)"
@@ -206,6 +207,65 @@ def test_a_program_that_cannot_be_found_fails_before_spawning(
 def test_arguments_that_cannot_work_are_refused(kwargs: dict, expected: str) -> None:
     with pytest.raises((ValueError, TypeError), match=expected):
         ServerProcess(["server"], **kwargs)
+
+
+# -- spawning ahead of the start -------------------------------------------
+
+#: READY_ON_PORT that also says "up" on the FIFO named by its first argument,
+#: so the test knows, without start(), that the server is serving.
+UP_ON_FIFO = """
+listener = listen(port())
+with open(sys.argv[1], "w") as fifo:
+    fifo.write("up\\n")
+print("ready", file=sys.stderr, flush=True)
+serve(listener)
+"""
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    path = tmp_path / "up.fifo"
+    os.mkfifo(path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    yield path, fd
+    os.close(fd)
+
+
+def test_a_spawned_server_gets_ready_on_its_own_and_start_takes_it(tmp_path, fifo) -> None:
+    path, fd = fifo
+    argv = foreign_server(tmp_path, "kv", UP_ON_FIFO)
+    process = ServerProcess([*argv, str(path), "{port}"], ready="^ready$").spawn()
+    try:
+        assert read_lines(fd, count=1, timeout=10.0) == ["up"]
+        assert echo_once(process.address) == b"ping\n"  # serving before start() was called
+        pid = process.pid
+        assert process.start() is process
+        assert process.pid == pid  # not spawned again
+        assert process.stderr_text() == "ready\n"
+        with pytest.raises(RuntimeError, match="already started"):
+            process.start()
+    finally:
+        process.stop()
+    assert not process.crashed
+
+
+def test_a_spawn_that_cannot_run_fails_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ServerStartError, match="does not exist"):
+        ServerProcess(["./absent", "{port}"], cwd=tmp_path).spawn()
+
+
+def test_a_spawned_server_stopped_unstarted_keeps_what_it_wrote(tmp_path, fifo) -> None:
+    path, fd = fifo
+    argv = foreign_server(tmp_path, "kv", UP_ON_FIFO)
+    process = ServerProcess([*argv, str(path), "{port}"], ready="^ready$", log_dir=tmp_path)
+    process.spawn()
+    assert read_lines(fd, count=1, timeout=10.0) == ["up"]
+    assert echo_once(process.address) == b"ping\n"  # "ready" was written before the loop
+
+    process.stop()
+
+    assert process.stderr_path.read_text() == "ready\n"
+    assert not process.crashed
 
 
 # -- stopping and the verdict ----------------------------------------------

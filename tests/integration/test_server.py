@@ -94,22 +94,35 @@ def test_context_manager_starts_and_stops(server_path: Path) -> None:
     assert server.returncode == 0
 
 
-def test_private_log_dir_is_removed_but_logs_stay_readable(server_path: Path) -> None:
+def test_private_logs_are_removed_but_stay_readable(server_path: Path) -> None:
     with ChatServer(server_path, env={"CHATLAB_UNUSED": "1"}) as server:
-        logs = server.stderr_path.parent
-        assert server.stderr_path.is_file()
-    assert not logs.exists()
-    assert server.stderr_text() == server.stderr_text()  # cached, no file needed
+        paths = [server.stderr_path, server.stdout_path]
+        assert all(path.is_file() for path in paths)
+    assert not any(path.exists() for path in paths)
+    assert server.stdout_text().startswith("READY 127.0.0.1:")  # read back before removal
 
 
-def test_two_servers_share_a_log_dir(server_path: Path, tmp_path: Path) -> None:
+def test_two_servers_share_a_log_dir_with_numbered_names(server_path: Path, tmp_path: Path) -> None:
     with (
         ChatServer(server_path, log_dir=tmp_path) as a,
         ChatServer(server_path, log_dir=tmp_path) as b,
     ):
         assert a.port != b.port
-        assert a.stderr_path != b.stderr_path
-        assert a.stderr_path.parent.parent == tmp_path
+        assert [a.stderr_path.name, b.stdout_path.name] == [
+            "chatlab-server-1.stderr.log",
+            "chatlab-server-2.stdout.log",
+        ]
+        assert a.stderr_path.parent == b.stderr_path.parent == tmp_path
+
+
+def test_a_log_name_taken_by_another_process_is_skipped(server_path: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"  # made by the first start
+    ChatServer(server_path, log_dir=logs).start().stop()
+    (logs / "chatlab-server-2.stderr.log").write_text("someone else's\n")
+
+    with ChatServer(server_path, log_dir=logs) as server:
+        assert server.stderr_path.name == "chatlab-server-3.stderr.log"
+    assert (logs / "chatlab-server-2.stderr.log").read_text() == "someone else's\n"
 
 
 def test_ipv6_ready_line_is_parsed(server_path: Path) -> None:

@@ -28,6 +28,16 @@ THREE_TESTS = """
         Path(__file__).with_name(f"served-{os.getpid()}").write_text(str(chatlab_spares.served))
 """
 
+THREADS_AT_THE_END = """
+    import os
+    import threading
+    from pathlib import Path
+
+    def pytest_unconfigure(config):
+        names = " ".join(sorted(t.name for t in threading.enumerate()))
+        Path(__file__).with_name(f"threads-{os.getpid()}").write_text(names)
+"""
+
 
 def own_binary(pytester: pytest.Pytester) -> Path:
     """A copy of chatlab-server at a path of this test's own, to find its processes by."""
@@ -56,6 +66,7 @@ def test_each_test_takes_a_fresh_spare_and_none_outlives_the_session(
 ):
     binary = own_binary(pytester)
     pytester.makepyfile(THREE_TESTS)
+    pytester.makeconftest(THREADS_AT_THE_END)
 
     result = pytester.runpytest_subprocess(
         "-p", "no:hypothesispytest", "-o", "chatlab_prestart=true",
@@ -69,6 +80,10 @@ def test_each_test_takes_a_fresh_spare_and_none_outlives_the_session(
     # Per process, every test after its first took a spare: 2 serially, 1 of 3 on two workers.
     assert sum(served) == 3 - len(served)
     assert alive_from(binary) == []  # the spares were stopped at session end
+    ends = list(pytester.path.glob("threads-*"))
+    assert len(ends) >= len(served)  # each worker, and an xdist controller
+    for threads in ends:  # the spawner and the drainer ended too
+        assert [name for name in threads.read_text().split() if "chatlab" in name] == []
 
 
 def test_prestart_per_call_overrides_the_ini(pytester: pytest.Pytester):

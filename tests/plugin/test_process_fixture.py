@@ -25,14 +25,17 @@ def kv_argv(pytester: pytest.Pytester) -> list[str]:
 def test_a_started_server_serves_and_the_test_is_marked_integration(pytester: pytest.Pytester):
     pytester.makepyfile(
         f"""
+        import re
         import socket
 
-        def test_kv(chatlab_process, tmp_path):
+        def test_kv(chatlab_process, tmp_path_factory):
             kv = chatlab_process({kv_argv(pytester)!r}, ready={LISTENING!r}, label="kv")
             with socket.create_connection(kv.address) as conn:
                 conn.sendall(b"ping\\n")
                 assert conn.makefile("rb").readline() == b"ping\\n"
-            assert kv.stderr_path.is_relative_to(tmp_path)
+            logs = tmp_path_factory.getbasetemp() / "chatlab-logs"
+            assert kv.stderr_path.parent == logs  # shared by in-process runs: kv-N
+            assert re.fullmatch(r"kv-\\d+\\.stderr\\.log", kv.stderr_path.name)
 
         def test_plain():
             pass
@@ -64,8 +67,10 @@ def test_a_server_that_crashes_mid_test_fails_it_with_both_tails(pytester: pytes
             "*kv crashed (killed by SIGSEGV*",
             "*- kv 127.0.0.1:* (killed by SIGSEGV) stderr (call) -*",
             "kv: listening on 127.0.0.1:*",
+            "  (whole log: */chatlab-logs/kv-*.stderr.log)",
             "*- kv 127.0.0.1:* (killed by SIGSEGV) stdout (call) -*",
             "kv 1.0 starting",
+            "  (whole log: */chatlab-logs/kv-*.stdout.log)",
         ]
     )
 

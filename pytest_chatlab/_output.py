@@ -21,10 +21,15 @@ import os
 import queue
 import selectors
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
-__all__ = ["Output", "stop_drainer"]
+from ._spawn import Job
+
+T = TypeVar("T")
+
+__all__ = ["Output", "call", "stop_drainer"]
 
 _CHUNK = 65536
 # A "line" longer than this is cut: readiness looks at the start of a line,
@@ -84,7 +89,7 @@ class Output:
             return
         self._partial.clear()
         self._drained = threading.Event()
-        _drainer.take(self)
+        _drainer.hand(self)
 
     def wait_drained(self, stream: str, timeout: float) -> None:
         """Waits up to ``timeout`` s until ``stream``, if it is a pipe handed
@@ -122,6 +127,16 @@ class Output:
             self._drained.set()
 
 
+def call(work: Callable[[], T]) -> Job[T]:
+    """Runs ``work`` on the drainer thread, between two reads; ``result()`` of
+    the job returned waits for it. For file work off a test's thread (log
+    files made ahead): the drainer never waits for anybody, so no job of it
+    can wait for itself."""
+    job = Job(work)
+    _drainer.hand(job)
+    return job
+
+
 def stop_drainer(timeout: float = 2.0) -> None:
     """Ends the drainer thread, closing the pipes it still watches (the
     plugin calls it at the end of a session, every server stopped by then);
@@ -134,15 +149,15 @@ class _Drainer:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._handed: queue.SimpleQueue[Output | None] = queue.SimpleQueue()  # None: stop
+        self._handed: queue.SimpleQueue[_Handed] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._wake = (-1, -1)
 
-    def take(self, output: Output) -> None:
+    def hand(self, item: Output | Job[Any]) -> None:
         with self._lock:
             if self._thread is None:
                 self._start()
-            self._handed.put(output)
+            self._handed.put(item)
             os.write(self._wake[1], b"\0")
 
     def stop(self, timeout: float) -> None:
@@ -165,7 +180,7 @@ class _Drainer:
         )
         self._thread.start()
 
-    def _run(self, handed: queue.SimpleQueue[Output | None], wake: int) -> None:
+    def _run(self, handed: queue.SimpleQueue[_Handed], wake: int) -> None:
         with selectors.DefaultSelector() as selector:
             selector.register(wake, selectors.EVENT_READ)
             while self._serve(selector, handed, wake):
@@ -174,9 +189,16 @@ class _Drainer:
                 if key.fd != wake:
                     key.data._end(key.fd)
         os.close(wake)
+        while not handed.empty():  # handed over with the stop: jobs run, pipes let go
+            item = handed.get()
+            if isinstance(item, Job):
+                item.run()
+            elif item is not None:
+                for fd in item.open_fds:
+                    item._end(fd)
 
     def _serve(
-        self, selector: selectors.BaseSelector, handed: queue.SimpleQueue[Output | None], wake: int
+        self, selector: selectors.BaseSelector, handed: queue.SimpleQueue[_Handed], wake: int
     ) -> bool:
         """One wait and what it brought; False once told to stop."""
         for key, _ in selector.select():
@@ -192,17 +214,20 @@ class _Drainer:
 
     @staticmethod
     def _register_handed(
-        selector: selectors.BaseSelector, handed: queue.SimpleQueue[Output | None], wake: int
+        selector: selectors.BaseSelector, handed: queue.SimpleQueue[_Handed], wake: int
     ) -> bool:
-        """Watches the outputs handed over; False if a stop came with them."""
+        """Watches the outputs handed over and runs the jobs; False if a stop came."""
         with contextlib.suppress(BlockingIOError):
             os.read(wake, 4096)
         while not handed.empty():
-            output = handed.get()
-            if output is None:
+            item = handed.get()
+            if item is None:
                 return False
-            for fd in output.open_fds:
-                selector.register(fd, selectors.EVENT_READ, output)
+            if isinstance(item, Job):
+                item.run()
+                continue
+            for fd in item.open_fds:
+                selector.register(fd, selectors.EVENT_READ, item)
         return True
 
     def forget_after_fork(self) -> None:
@@ -213,6 +238,7 @@ class _Drainer:
         self._wake = (-1, -1)
 
 
+_Handed = Output | Job[Any] | None  # None: stop
 _drainer = _Drainer()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_drainer.forget_after_fork)

@@ -70,9 +70,7 @@ def chatlab_spares() -> Iterator[Spares[Any]]:
 
 
 @pytest.fixture
-def chatlab_server_factory(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerFactory]:
+def chatlab_server_factory(request: pytest.FixtureRequest) -> Iterator[ServerFactory]:
     """Starts ``chatlab-server`` processes with the given limits (``max_clients=2``,
     ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
     the test; the plugin fails the test if one crashed or printed a sanitizer
@@ -81,7 +79,7 @@ def chatlab_server_factory(
     from .server import ChatServer
 
     binary = configured_binary(request.config)
-    logs = _logs(tmp_path_factory)
+    logs = _logs(request)
     servers = tracked(request.node).servers
 
     def start(
@@ -113,9 +111,7 @@ def chatlab_server_factory(
 
 
 @pytest.fixture
-def chatlab_process(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ProcessFactory]:
+def chatlab_process(request: pytest.FixtureRequest) -> Iterator[ProcessFactory]:
     """Starts any server: ``chatlab_process(argv, ready=..., env=..., cwd=..., **kwargs)``
     takes ``ServerProcess``'s arguments and returns it started, its logs in
     ``chatlab-logs`` of the session's temporary directory (the failure report
@@ -126,7 +122,7 @@ def chatlab_process(
     from .process import ServerProcess
 
     record = tracked(request.node)
-    logs = _logs(tmp_path_factory)
+    logs = _logs(request)
     started: list[ServerProcess] = []
 
     def start(
@@ -172,11 +168,21 @@ def _start(
     pytest.fail(failure, pytrace=False)
 
 
-def _logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One directory for the server logs of this pytest process (each xdist
-    worker has its own base): a directory per test cost a start a tenth of
-    its time, and the file names (``chatlab-server-N``) never repeat."""
-    return tmp_path_factory.getbasetemp() / "chatlab-logs"
+def _logs(request: pytest.FixtureRequest) -> Path:
+    """One directory for the server logs of this pytest process, in its
+    session's temporary directory (each xdist worker has its own): a
+    directory per test cost a start a quarter of its time, and the file
+    names (``chatlab-server-N``) never repeat. Looked up once a session,
+    not as a fixture each test resolves."""
+    stash = request.config.stash
+    logs = stash.get(_LOGS, None)
+    if logs is None:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        logs = stash[_LOGS] = factory.getbasetemp() / "chatlab-logs"
+    return logs
+
+
+_LOGS = pytest.StashKey[Path]()
 
 
 def _server(request: pytest.FixtureRequest, server: HasAddress | None) -> HasAddress:

@@ -148,6 +148,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     spawn = sys.modules.get("pytest_chatlab._spawn")
     if spawn is not None:
         spawn.stop_spawner()
+    logs = sys.modules.get("pytest_chatlab._logs")
+    if logs is not None:
+        logs.discard_made_ahead()
     output = sys.modules.get("pytest_chatlab._output")
     if output is not None:
         output.stop_drainer()

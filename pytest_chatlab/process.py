@@ -43,7 +43,6 @@ Theory of operation:
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import os
@@ -54,14 +53,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
 
-from . import _spawn
+from . import _logs, _spawn
 from ._exits import describe_status, pidfd_of, wait_exit
 from ._output import Output
 from ._readiness import CONNECT, Connector, Readiness, ReadySpec
@@ -152,7 +150,7 @@ class ServerProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._spawned = False  # spawned, and start() not called yet
         self._output: Output | None = None
-        self._logs: Path | None = None  # the logs' path without .stdout.log / .stderr.log
+        self._logs: dict[str, Path] = {}  # by stream, once started
         self._stop_signals: set[int] = set()
         self._kept: dict[str, str] = {}  # the private logs' texts, read at stop
         self._read: dict[str, tuple[tuple[int, int], str]] = {}  # by stream: (size, mtime), text
@@ -579,8 +577,9 @@ class ServerProcess:
         return env
 
     def _make_logs(self) -> None:
-        directory = self.log_dir if self.log_dir is not None else _private_logs()
-        self._logs = _claim_logs(directory, re.sub(r"[^\w.-]", "_", self.label))
+        directory = self.log_dir if self.log_dir is not None else _logs.private_directory()
+        stem = _logs.claim(directory, re.sub(r"[^\w.-]", "_", self.label))
+        self._logs = {stream: Path(f"{stem}.{stream}.log") for stream in ("stdout", "stderr")}
 
     def _forget_attempt(self) -> None:
         """Makes a failed ``{port}`` attempt as if it never started, its logs kept."""
@@ -598,9 +597,9 @@ class ServerProcess:
         return self._proc
 
     def _log_file(self, stream: str) -> Path:
-        if self._logs is None:
+        if not self._logs:
             raise RuntimeError(f"the {type(self).__name__} has not been started")
-        return self._logs.with_name(f"{self._logs.name}.{stream}.log")
+        return self._logs[stream]
 
     def _text(self, stream: str) -> str:
         """A log's text, read again only if the file changed (the verdict asks
@@ -637,7 +636,7 @@ class ServerProcess:
                 proc.stdin.close()
         if self._output is not None:
             self._output.close()
-        if self.log_dir is None and self._logs is not None and not self._kept:
+        if self.log_dir is None and self._logs and not self._kept:
             self._kept = {"stderr": self.stderr_text(), "stdout": self.stdout_text()}
             for path in (self.stderr_path, self.stdout_path):
                 path.unlink(missing_ok=True)
@@ -690,40 +689,8 @@ def _launcher() -> str:
         raise ServerStartError(str(error)) from error
 
 
-def _claim_logs(directory: Path, label: str) -> Path:
-    """``directory/LABEL-N``, N the first number whose stderr log this call
-    could create (``O_EXCL``: no two processes get one N, whoever they are)."""
-    number = _next_log_number.get((directory, label), 1)
-    made = False
-    while True:
-        stem = directory / f"{label}-{number}"
-        try:
-            os.close(os.open(f"{stem}.stderr.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-        except FileExistsError:
-            number += 1
-            continue
-        except FileNotFoundError:
-            if made:
-                raise
-            directory.mkdir(parents=True, exist_ok=True)  # first use: no mkdir per process
-            made = True
-            continue
-        _next_log_number[(directory, label)] = number + 1
-        return stem
-
-
-_next_log_number: dict[tuple[Path, str], int] = {}
 #: argv[0], the cwd and an env's PATH, to the program found for them
 _programs: dict[tuple[str, str, str | None], str] = {}
-
-
-@functools.cache
-def _private_logs() -> Path:
-    """Where the logs of processes without a ``log_dir`` live until their
-    ``stop``: one directory for this Python process, removed when it exits."""
-    directory = Path(tempfile.mkdtemp(prefix="chatlab-logs-"))
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    return directory
 
 
 def _read_text(path: Path) -> str:

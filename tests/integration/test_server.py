@@ -116,13 +116,13 @@ def test_two_servers_share_a_log_dir_with_numbered_names(server_path: Path, tmp_
 
 
 def test_a_log_name_taken_by_another_process_is_skipped(server_path: Path, tmp_path: Path) -> None:
-    logs = tmp_path / "logs"  # made by the first start
-    ChatServer(server_path, log_dir=logs).start().stop()
-    (logs / "chatlab-server-2.stderr.log").write_text("someone else's\n")
+    (tmp_path / "chatlab-server-1.stderr.log").write_text("someone else's\n")
 
-    with ChatServer(server_path, log_dir=logs) as server:
-        assert server.stderr_path.name == "chatlab-server-3.stderr.log"
-    assert (logs / "chatlab-server-2.stderr.log").read_text() == "someone else's\n"
+    with ChatServer(server_path, log_dir=tmp_path) as first:
+        assert first.stderr_path.name == "chatlab-server-2.stderr.log"
+    with ChatServer(server_path, log_dir=tmp_path) as second:  # the pair made ahead
+        assert second.stdout_path.name == "chatlab-server-3.stdout.log"
+    assert (tmp_path / "chatlab-server-1.stderr.log").read_text() == "someone else's\n"
 
 
 def test_ipv6_ready_line_is_parsed(server_path: Path) -> None:

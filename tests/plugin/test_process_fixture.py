@@ -130,3 +130,25 @@ def test_no_foreign_server_outlives_a_killed_xdist_run(pytester: pytest.Pytester
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
     assert survivors == [], "foreign servers outlived the killed pytest"
+
+
+def test_the_logs_of_a_session_are_its_servers_and_nothing_made_ahead(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        def test_one(server_process):
+            pass
+
+        def test_two(chatlab_server_factory):
+            chatlab_server_factory(max_clients=2)
+            chatlab_server_factory(max_clients=3)
+        """
+    )
+    basetemp = pytester.path / "base"
+
+    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", f"--basetemp={basetemp}")
+
+    result.assert_outcomes(passed=2)
+    names = sorted(path.name for path in (basetemp / "chatlab-logs").iterdir())
+    assert names == [
+        f"chatlab-server-{n}.{stream}.log" for n in (1, 2, 3) for stream in ("stderr", "stdout")
+    ]

@@ -5,8 +5,9 @@ but nothing here relies on it): N is claimed by creating the stderr log
 with ``O_EXCL``, so no two processes ever get the same N. On ext4, creating
 a file right after a process exited costs about half a millisecond, twice
 a start, so the next pair of each directory and label is made ahead on the
-output thread (``_output.call``), and the pairs made ahead and never used
-are removed at the end of a session and at exit.
+output thread (``_output.call``), when it wakes for the end of a server's
+output, and the pairs made ahead and never used are removed at the end of
+a session and at exit.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def claim(directory: Path, label: str) -> str:
     stem = None
     if ahead is not None:
         with contextlib.suppress(OSError):  # the directory went, say: made again now
-            stem = ahead.result()
+            stem = _output.finish(ahead)
     if stem is None:
         stem = _make_pair(directory, label)
-    _made_ahead[key] = _output.call(lambda: _make_pair(directory, label))
+    # Made when the drainer next wakes anyway: at the end of this server's pipes.
+    _made_ahead[key] = _output.call(lambda: _make_pair(directory, label), lazily=True)
     return stem
 
 

@@ -29,7 +29,7 @@ from ._spawn import Job
 
 T = TypeVar("T")
 
-__all__ = ["Output", "call", "stop_drainer"]
+__all__ = ["Output", "call", "finish", "stop_drainer"]
 
 _CHUNK = 65536
 # A "line" longer than this is cut: readiness looks at the start of a line,
@@ -127,14 +127,23 @@ class Output:
             self._drained.set()
 
 
-def call(work: Callable[[], T]) -> Job[T]:
-    """Runs ``work`` on the drainer thread, between two reads; ``result()`` of
-    the job returned waits for it. For file work off a test's thread (log
-    files made ahead): the drainer never waits for anybody, so no job of it
-    can wait for itself."""
+def call(work: Callable[[], T], *, lazily: bool = False) -> Job[T]:
+    """Runs ``work`` on the drainer thread, between two reads, for file work
+    off a test's thread (log files made ahead); the drainer never waits for
+    anybody, so no job of it can wait for itself. ``lazily``: at the
+    drainer's next wakeup for output (the end of a server's pipes, say)
+    rather than now, since waking it costs the caller a trip of the GIL
+    between two threads; ``finish`` wakes it if it has not run by then."""
     job = Job(work)
-    _drainer.hand(job)
+    _drainer.hand(job, wake=not lazily)
     return job
+
+
+def finish(job: Job[T]) -> T:
+    """The value of a job of ``call``, waking the drainer if it has not run."""
+    if not job.done.is_set():
+        _drainer.wake()
+    return job.result()
 
 
 def stop_drainer(timeout: float = 2.0) -> None:
@@ -153,12 +162,18 @@ class _Drainer:
         self._thread: threading.Thread | None = None
         self._wake = (-1, -1)
 
-    def hand(self, item: Output | Job[Any]) -> None:
+    def hand(self, item: Output | Job[Any], *, wake: bool = True) -> None:
         with self._lock:
             if self._thread is None:
                 self._start()
             self._handed.put(item)
-            os.write(self._wake[1], b"\0")
+            if wake:
+                os.write(self._wake[1], b"\0")
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                os.write(self._wake[1], b"\0")
 
     def stop(self, timeout: float) -> None:
         with self._lock:
@@ -200,16 +215,19 @@ class _Drainer:
     def _serve(
         self, selector: selectors.BaseSelector, handed: queue.SimpleQueue[_Handed], wake: int
     ) -> bool:
-        """One wait and what it brought; False once told to stop."""
+        """One wait and what it brought (output, or what was handed over,
+        woken for or not); False once told to stop."""
+        woken = False
         for key, _ in selector.select():
-            if key.fd == wake and not self._register_handed(selector, handed, wake):
-                return False
             if key.fd == wake:
+                woken = True
                 continue
             output: Output = key.data
             if not output._copy(key.fd):
                 selector.unregister(key.fd)
                 output._end(key.fd)
+        if woken or not handed.empty():
+            return self._register_handed(selector, handed, wake)
         return True
 
     @staticmethod

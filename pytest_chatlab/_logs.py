@@ -4,10 +4,12 @@ Many processes may share one directory (the xdist workers of a run do not,
 but nothing here relies on it): N is claimed by creating the stderr log
 with ``O_EXCL``, so no two processes ever get the same N. On ext4, creating
 a file right after a process exited costs about half a millisecond, twice
-a start, so the next pair of each directory and label is made ahead on the
-output thread (``_output.call``), when it wakes for the end of a server's
-output, and the pairs made ahead and never used are removed at the end of
-a session and at exit.
+a start, so in the directories the plugin owns for a session (``ahead_in``)
+the next pair of each label is made ahead on the output thread
+(``_output.call``), when it wakes for the end of a server's output; the
+pairs made ahead and never used are removed at the end of the session and
+at exit. A directory of the user's gets no file it did not ask for: it may
+be gone by the time the output thread would write there.
 """
 
 from __future__ import annotations
@@ -23,13 +25,19 @@ from pathlib import Path
 from . import _output
 from ._spawn import Job
 
-__all__ = ["claim", "discard_made_ahead", "private_directory"]
+__all__ = ["ahead_in", "claim", "discard_made_ahead", "private_directory"]
+
+
+def ahead_in(directory: Path) -> None:
+    """Lets ``claim`` make log files ahead in ``directory`` until
+    ``discard_made_ahead``: one that lives as long as the session."""
+    _ahead_directories.add(directory)
 
 
 def claim(directory: Path, label: str) -> str:
     """``directory/LABEL-N``, both of its log files made: the pair made ahead
-    for ``directory`` and ``label`` if there is one; the next pair is made
-    ahead now."""
+    for ``directory`` and ``label`` if there is one; in a directory of
+    ``ahead_in``, the next pair is made ahead."""
     key = (directory, label)
     ahead = _made_ahead.pop(key, None)
     stem = None
@@ -38,26 +46,30 @@ def claim(directory: Path, label: str) -> str:
             stem = _output.finish(ahead)
     if stem is None:
         stem = _make_pair(directory, label)
-    # Made when the drainer next wakes anyway: at the end of this server's pipes.
-    _made_ahead[key] = _output.call(lambda: _make_pair(directory, label), lazily=True)
+    if directory in _ahead_directories:
+        # Made when the drainer next wakes anyway: at the end of this server's pipes.
+        make = functools.partial(_make_pair, directory, label, make_directory=False)
+        _made_ahead[key] = _output.call(make, lazily=True)
     return stem
 
 
-def discard_made_ahead() -> None:
-    """Removes the log files made ahead and not used (the plugin, at the end
-    of a session; and at exit)."""
-    while _made_ahead:
-        _, ahead = _made_ahead.popitem()
+def discard_made_ahead(directory: Path | None = None) -> None:
+    """Removes the log files made ahead in ``directory`` (all: None) and not
+    used, and makes no more there (the plugin, at the end of a session; and
+    at exit)."""
+    _ahead_directories.difference_update(_ahead_directories if directory is None else {directory})
+    for key in [key for key in _made_ahead if directory in (None, key[0])]:
+        ahead = _made_ahead.pop(key)
         if ahead.done.is_set() and ahead.error is None and ahead.value is not None:
             for stream in ("stdout", "stderr"):
                 with contextlib.suppress(OSError):
                     os.unlink(f"{ahead.value}.{stream}.log")
 
 
-def _make_pair(directory: Path, label: str) -> str:
+def _make_pair(directory: Path, label: str, *, make_directory: bool = True) -> str:
     """``directory/LABEL-N`` and its two log files, N the first number whose
     stderr log this call could create (``O_EXCL``: no two processes get one
-    N, whoever they are)."""
+    N, whoever they are). ``directory`` is made if need be, if allowed."""
     number = _next_log_number.get((directory, label), 1)
     made = False
     while True:
@@ -68,7 +80,7 @@ def _make_pair(directory: Path, label: str) -> str:
             number += 1
             continue
         except FileNotFoundError:
-            if made:
+            if made or not make_directory:
                 raise
             directory.mkdir(parents=True, exist_ok=True)  # first use: no mkdir per process
             made = True
@@ -80,6 +92,7 @@ def _make_pair(directory: Path, label: str) -> str:
 
 _next_log_number: dict[tuple[Path, str], int] = {}
 _made_ahead: dict[tuple[Path, str], Job[str]] = {}
+_ahead_directories: set[Path] = set()
 atexit.register(discard_made_ahead)
 
 

@@ -15,6 +15,7 @@ the one ``server_binary()`` finds (``CHATLAB_SERVER``, the bundled one, ``PATH``
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -177,12 +178,31 @@ def _logs(request: pytest.FixtureRequest) -> Path:
     stash = request.config.stash
     logs = stash.get(_LOGS, None)
     if logs is None:
+        from ._logs import ahead_in
+
         factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
         logs = stash[_LOGS] = factory.getbasetemp() / "chatlab-logs"
+        ahead_in(logs)  # the plugin's until the session ends: log files may be made ahead
     return logs
 
 
 _LOGS = pytest.StashKey[Path]()
+
+
+def finish_session(config: pytest.Config) -> None:
+    """What the session's servers leave once all are stopped (the spares
+    too): the log files made ahead for it, and the threads that spawned the
+    servers and drained their output. Nothing to do, and nothing imported,
+    if no server ran."""
+    for name, finish in (("_spawn", "stop_spawner"), ("_output", "stop_drainer")):
+        module = sys.modules.get(f"pytest_chatlab.{name}")
+        if module is not None:
+            getattr(module, finish)()  # the drainer runs what was handed to it first
+    logs = config.stash.get(_LOGS, None)
+    if logs is not None:
+        from ._logs import discard_made_ahead
+
+        discard_made_ahead(logs)
 
 
 def _server(request: pytest.FixtureRequest, server: HasAddress | None) -> HasAddress:

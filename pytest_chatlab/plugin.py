@@ -6,13 +6,13 @@ fixtures are in ``pytest_chatlab.fixtures``, which this module pulls in.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .fixtures import finish_session
 from .levels import LEVELS, level_of_item, read_levels
 from .options import (
     LogLimits,
@@ -142,18 +142,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    # Every server is stopped by now (the spares too): the threads that
-    # spawned them and drained their output end with the run, so the
-    # session leaves no thread behind. Not imported: no server ran.
-    spawn = sys.modules.get("pytest_chatlab._spawn")
-    if spawn is not None:
-        spawn.stop_spawner()
-    logs = sys.modules.get("pytest_chatlab._logs")
-    if logs is not None:
-        logs.discard_made_ahead()
-    output = sys.modules.get("pytest_chatlab._output")
-    if output is not None:
-        output.stop_drainer()
+    # Before other plugins look: a session leaves no chatlab thread behind.
+    finish_session(session.config)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -212,6 +212,7 @@ class ServerProcess:
         proc = self._proc
         if proc is None:
             return None
+        self._spawned = False  # a spawn stopped before its start is no longer startable
         if proc.poll() is None:
             self._signal_group(self.stop_signal)
             if not wait_exit(proc, self.grace if grace is None else grace):

@@ -266,6 +266,8 @@ def test_a_spawned_server_stopped_unstarted_keeps_what_it_wrote(tmp_path, fifo) 
 
     assert process.stderr_path.read_text() == "ready\n"
     assert not process.crashed
+    with pytest.raises(RuntimeError, match="already started"):
+        process.start()
 
 
 # -- stopping and the verdict ----------------------------------------------

@@ -334,6 +334,26 @@ def test_a_crash_mid_test_is_reported_with_its_output(tmp_path: Path) -> None:
     assert "listening on" in str(caught.value)
 
 
+def test_once_it_exited_its_logs_hold_all_it_wrote_without_a_stop(tmp_path: Path) -> None:
+    # Its last words are in a pipe the output thread drains: the text waits for the drain.
+    last_words = """
+    listener = listen(0)
+    print(f"listening on 127.0.0.1:{listener.getsockname()[1]}", file=sys.stderr, flush=True)
+    listener.accept()[0].close()
+    for n in range(2000):
+        print(f"line {n} " + "x" * 60, file=sys.stderr)
+        print(f"out {n}")
+    sys.exit(3)
+    """
+    argv = foreign_server(tmp_path, "chatty", last_words)
+    with ServerProcess(argv, ready=LISTENING, label="chatty") as process:
+        socket.create_connection(process.address).close()
+        assert process.wait(timeout=10) == 3
+        assert process.stderr_text().splitlines()[-1].startswith("line 1999 ")
+        assert process.stdout_text().splitlines()[-1] == "out 1999"
+        assert process.crashed
+
+
 # -- the lifeline ------------------------------------------------------------
 
 

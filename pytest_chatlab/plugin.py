@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from .fixtures import finish_session
 from .levels import LEVELS, level_of_item, read_levels
 from .options import (
     LogLimits,
@@ -143,6 +142,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # Before other plugins look: a session leaves no chatlab thread behind.
+    # Imported here: importing the fixtures module before pytest_plugins does
+    # would keep pytest from rewriting its asserts (it warns so).
+    from .fixtures import finish_session
+
     finish_session(session.config)
 
 

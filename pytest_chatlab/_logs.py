@@ -53,17 +53,22 @@ def claim(directory: Path, label: str) -> str:
     return stem
 
 
-def discard_made_ahead(directory: Path | None = None) -> None:
+def discard_made_ahead(directory: Path | None = None, *, wait: bool = True) -> None:
     """Removes the log files made ahead in ``directory`` (all: None) and not
     used, and makes no more there (the plugin, at the end of a session; and
-    at exit)."""
+    at exit, where ``wait=False`` leaves alone what is not made yet)."""
     _ahead_directories.difference_update(_ahead_directories if directory is None else {directory})
     for key in [key for key in _made_ahead if directory in (None, key[0])]:
         ahead = _made_ahead.pop(key)
-        if ahead.done.is_set() and ahead.error is None and ahead.value is not None:
-            for stream in ("stdout", "stderr"):
-                with contextlib.suppress(OSError):
-                    os.unlink(f"{ahead.value}.{stream}.log")
+        if not (wait or ahead.done.is_set()):
+            continue
+        try:
+            stem = _output.finish(ahead)  # it may not have run yet: made, then removed
+        except OSError:
+            continue
+        for stream in ("stdout", "stderr"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{stem}.{stream}.log")
 
 
 def _make_pair(directory: Path, label: str, *, make_directory: bool = True) -> str:
@@ -93,7 +98,17 @@ def _make_pair(directory: Path, label: str, *, make_directory: bool = True) -> s
 _next_log_number: dict[tuple[Path, str], int] = {}
 _made_ahead: dict[tuple[Path, str], Job[str]] = {}
 _ahead_directories: set[Path] = set()
-atexit.register(discard_made_ahead)
+atexit.register(discard_made_ahead, wait=False)
+
+
+def _forget_after_fork() -> None:
+    """A forked child neither made these nor has the thread that would."""
+    _made_ahead.clear()
+    _ahead_directories.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 @functools.cache

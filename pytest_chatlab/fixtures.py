@@ -189,20 +189,34 @@ def _logs(request: pytest.FixtureRequest) -> Path:
 _LOGS = pytest.StashKey[Path]()
 
 
+def begin_session() -> None:
+    """Counts a session in (pytester's in-process runs nest one in another)."""
+    global _sessions
+    _sessions += 1
+
+
 def finish_session(config: pytest.Config) -> None:
     """What the session's servers leave once all are stopped (the spares
-    too): the log files made ahead for it, and the threads that spawned the
-    servers and drained their output. Nothing to do, and nothing imported,
-    if no server ran."""
-    for name, finish in (("_spawn", "stop_spawner"), ("_output", "stop_drainer")):
-        module = sys.modules.get(f"pytest_chatlab.{name}")
-        if module is not None:
-            getattr(module, finish)()  # the drainer runs what was handed to it first
+    too): the log files made ahead for it and, once no session of this
+    process is left, the threads that spawned the servers and drained their
+    output (an outer session still uses them after an inner one ends).
+    Nothing imported if no server ran."""
+    global _sessions
+    _sessions -= 1
     logs = config.stash.get(_LOGS, None)
     if logs is not None:
         from ._logs import discard_made_ahead
 
         discard_made_ahead(logs)
+    if _sessions > 0:
+        return
+    for name, finish in (("_spawn", "stop_spawner"), ("_output", "stop_drainer")):
+        module = sys.modules.get(f"pytest_chatlab.{name}")
+        if module is not None:
+            getattr(module, finish)()
+
+
+_sessions = 0  # pytest sessions running in this process
 
 
 def _server(request: pytest.FixtureRequest, server: HasAddress | None) -> HasAddress:

@@ -139,6 +139,12 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     verdict(item)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from .fixtures import begin_session  # imported by pytest_plugins by now (see below)
+
+    begin_session()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # Before other plugins look: a session leaves no chatlab thread behind.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 
 import pytest
 
@@ -152,3 +153,17 @@ def test_the_logs_of_a_session_are_its_servers_and_nothing_made_ahead(pytester: 
     assert names == [
         f"chatlab-server-{n}.{stream}.log" for n in (1, 2, 3) for stream in ("stderr", "stdout")
     ]
+
+
+def test_an_in_process_run_inside_a_test_leaves_the_outer_sessions_threads(
+    pytester: pytest.Pytester, server_process
+):
+    # pytester runs a session inside this one, in this process: its end must
+    # not end the threads that still drain this test's server.
+    pytester.makepyfile("def test_inner(server_process): pass")
+
+    run(pytester).assert_outcomes(passed=1)
+
+    assert "chatlab-output" in {thread.name for thread in threading.enumerate()}
+    server_process.stop()
+    assert server_process.stdout_text().startswith("READY ")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import threading
 
 import pytest
 
-from support.exits import wait_gone
-from support.fifo import read_lines
 from support.foreign import STDERR_READY, foreign_server
+from support.killed_run import survivors_of_a_killed_run
 from support.pytester_runs import run
 
 pytest_plugins = ["pytester"]
@@ -108,28 +105,13 @@ HOLD_FOREIGN = """
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd_open is Linux-only")
 def test_no_foreign_server_outlives_a_killed_xdist_run(pytester: pytest.Pytester):
     # The scripts never read stdin: only the launcher's lifeline can end them.
-    fifo_path = pytester.path / "pids.fifo"
-    os.mkfifo(fifo_path)
-    # Our own writer end keeps the FIFO from reporting end of file between writers.
-    fifo = os.open(fifo_path, os.O_RDONLY | os.O_NONBLOCK)
-    keep_open = os.open(fifo_path, os.O_WRONLY)
-    hold = HOLD_FOREIGN.format(argv=kv_argv(pytester), ready=LISTENING, fifo=str(fifo_path))
-    pytester.makepyfile(test_hold_a=hold, test_hold_b=hold)
-    args = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-n", "2"]
-    try:
-        with pytester.popen([sys.executable, "-m", "pytest", *args]) as process:
-            try:
-                pids = [int(line) for line in read_lines(fifo, count=2)]
-            finally:
-                os.kill(process.pid, signal.SIGKILL)
-    finally:
-        os.close(fifo)
-        os.close(keep_open)
+    argv = kv_argv(pytester)
 
-    survivors = [pid for pid in pids if not wait_gone(pid, timeout=2.0)]
+    def hold(fifo: str) -> str:
+        return HOLD_FOREIGN.format(argv=argv, ready=LISTENING, fifo=fifo)
 
-    for pid in survivors:
-        os.kill(pid, signal.SIGKILL)
+    survivors = survivors_of_a_killed_run(pytester, hold, ["-n", "2"], count=2)
+
     assert survivors == [], "foreign servers outlived the killed pytest"
 
 

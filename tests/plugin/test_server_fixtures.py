@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import time
 
 import pytest
 
 from pytest_chatlab import server_binary
-from support.exits import wait_gone
-from support.fifo import read_lines
+from support.killed_run import survivors_of_a_killed_run
 from support.pytester_runs import run
 
 pytest_plugins = ["pytester"]
@@ -196,27 +193,10 @@ HOLD_SERVER = """
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd_open is Linux-only")
 @pytest.mark.parametrize("workers", [0, 2], ids=["serial", "xdist-2"])
 def test_no_server_outlives_a_killed_pytest(pytester: pytest.Pytester, workers: int):
-    fifo_path = pytester.path / "pids.fifo"
-    os.mkfifo(fifo_path)
-    # Our own writer end keeps the FIFO from reporting end of file between writers.
-    fifo = os.open(fifo_path, os.O_RDONLY | os.O_NONBLOCK)
-    keep_open = os.open(fifo_path, os.O_WRONLY)
-    hold = HOLD_SERVER.format(fifo=str(fifo_path))
-    pytester.makepyfile(test_hold_a=hold, test_hold_b=hold)
-    args = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
-    args += ["-n", str(workers)] if workers else ["test_hold_a.py"]
-    try:
-        with pytester.popen([sys.executable, "-m", "pytest", *args]) as process:
-            try:
-                pids = [int(line) for line in read_lines(fifo, count=2 if workers else 1)]
-            finally:
-                os.kill(process.pid, signal.SIGKILL)
-    finally:
-        os.close(fifo)
-        os.close(keep_open)
+    args = ["-n", str(workers)] if workers else ["test_hold_a.py"]
 
-    survivors = [pid for pid in pids if not wait_gone(pid, timeout=2.0)]
+    survivors = survivors_of_a_killed_run(
+        pytester, lambda fifo: HOLD_SERVER.format(fifo=fifo), args, count=2 if workers else 1
+    )
 
-    for pid in survivors:
-        os.kill(pid, signal.SIGKILL)
     assert survivors == [], "chatlab-server processes outlived the killed pytest"

@@ -24,7 +24,7 @@ import pytest
 
 from .options import configured_binary
 from .timeouts import waits_deadline
-from .tracking import Checked, check_after, tracked
+from .tracking import Checked, check_after, spawn_during_call, tracked
 
 if TYPE_CHECKING:
     from ._native import Room
@@ -160,7 +160,10 @@ def _start(
     try:
         if prestart:
             spares: Spares[_Process] = request.getfixturevalue("chatlab_spares")
-            return spares.take(configuration_key(configuration), make)
+            key = configuration_key(configuration)
+            process = spares.take(key, make, replace=False)
+            spawn_during_call(request.node, lambda: spares.replace(key, make))
+            return process
         process = make()
         process.start()
         return process

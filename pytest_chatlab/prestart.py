@@ -60,10 +60,11 @@ class Spares(Generic[P]):
         #: how many takes a spare answered (the others started a process there and then)
         self.served = 0
 
-    def take(self, key: Hashable, make: Callable[[], P]) -> P:
+    def take(self, key: Hashable, make: Callable[[], P], *, replace: bool = True) -> P:
         """A started process of configuration ``key``: the spare if it gets
-        ready and runs, else one started now by ``make().start()``. Either
-        way, a new spare of the same configuration is spawned."""
+        ready and runs, else one started now by ``make().start()``. Unless
+        ``replace`` is False (the caller then calls ``replace`` when it
+        suits it), a new spare of the same configuration is spawned."""
         with self._lock:
             spare = self._spares.pop(key, None)
         process = _finish(spare) if spare is not None else None
@@ -72,8 +73,28 @@ class Spares(Generic[P]):
             process.start()
         else:
             self.served += 1
-        self._spawn_spare(key, make)
+        if replace:
+            self.replace(key, make)
         return process
+
+    def replace(self, key: Hashable, make: Callable[[], P]) -> Job[P]:
+        """Has a spare of configuration ``key`` spawned by ``make().spawn()``
+        on the spawner thread, in place of any spare it has; the job returned
+        is done once the spawn is."""
+        spare = _spawn.submit(lambda: _spawned(make()))
+        evicted: list[Job[P]] = []
+        with self._lock:
+            if self._closed:
+                evicted.append(spare)
+            else:
+                old = self._spares.pop(key, None)
+                evicted += [old] if old is not None else []
+                self._spares[key] = spare
+                while len(self._spares) > self._limit:
+                    evicted.append(self._spares.popitem(last=False)[1])
+        for old in evicted:
+            _discard(old)
+        return spare
 
     def spare(self, key: Hashable) -> P | None:
         """The spare of configuration ``key`` once it is spawned (not started:
@@ -92,19 +113,6 @@ class Spares(Generic[P]):
             spares, self._spares = list(self._spares.values()), OrderedDict()
         for spare in spares:
             _discard(spare)
-
-    def _spawn_spare(self, key: Hashable, make: Callable[[], P]) -> None:
-        spare = _spawn.submit(lambda: _spawned(make()))
-        evicted: list[Job[P]] = []
-        with self._lock:
-            if self._closed:
-                evicted.append(spare)
-            else:
-                self._spares[key] = spare
-                while len(self._spares) > self._limit:
-                    evicted.append(self._spares.popitem(last=False)[1])
-        for old in evicted:
-            _discard(old)
 
 
 def _spawned(process: P) -> P:

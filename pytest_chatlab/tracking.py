@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
 
@@ -30,6 +30,7 @@ from .logtext import shorten
 from .options import log_limits
 
 if TYPE_CHECKING:  # the fixtures import them; a test with none of them needs none
+    from ._spawn import Job
     from .line import LineClient
     from .line_server import LineServer
     from .mock import MockClient
@@ -40,10 +41,13 @@ __all__ = [
     "Checkable",
     "Checked",
     "Tracked",
+    "begin_call",
     "check_after",
+    "end_call",
     "explain_failure",
     "report_sections",
     "running",
+    "spawn_during_call",
     "start_attempt",
     "track",
     "tracked",
@@ -52,6 +56,7 @@ __all__ = [
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
+_SPAWN_WAIT = 5.0  # seconds end_call waits for a spawn; the next take waits for the rest
 
 #: The test running in this process now, if any (``running``).
 _current: pytest.Item | None = None
@@ -95,7 +100,7 @@ class Tracked:
     """The servers and clients one test made, in the order it made them."""
 
     __slots__ = ("checked", "clients", "failure_dir", "harnesses", "line_clients",
-                 "line_servers", "servers")  # fmt: skip
+                 "line_servers", "servers", "spawning", "spawns")  # fmt: skip
 
     def __init__(self) -> None:
         self.servers: list[ServerProcess] = []
@@ -108,6 +113,10 @@ class Tracked:
         self.harnesses: list[Harness] = []
         #: where whole logs and diagrams go once the test failed (made then, not before)
         self.failure_dir: Path | None = None
+        #: prestart's spawns waiting for the test's call; None once it began
+        self.spawns: list[Callable[[], Job[Any]]] | None = []
+        #: the spawns under way since the call began
+        self.spawning: list[Job[Any]] = []
 
 
 def tracked(item: pytest.Item) -> Tracked:
@@ -125,6 +134,40 @@ def running(item: pytest.Item) -> Iterator[None]:
         yield
     finally:
         _current = previous
+
+
+def spawn_during_call(item: pytest.Item, spawn: Callable[[], Job[Any]]) -> None:
+    """Has ``spawn`` (prestart's next spare) run while the test's body runs:
+    at once if it runs already (see ``begin_call``)."""
+    record = tracked(item)
+    if record.spawns is None:
+        record.spawning.append(spawn())
+    else:
+        record.spawns.append(spawn)
+
+
+def begin_call(item: pytest.Item) -> None:
+    """Starts the spawns fixtures left for the call. A spare spawned during
+    setup would take the GIL from the test whenever the test first waited,
+    most often in teardown, where its exec slowed the stop of the server
+    it replaces; during the call it uses the test's own waits."""
+    record = item.stash.get(_KEY, None)
+    if record is None or record.spawns is None:
+        return
+    spawns, record.spawns = record.spawns, None
+    record.spawning += [spawn() for spawn in spawns]
+
+
+def end_call(item: pytest.Item) -> None:
+    """Waits, after the test's body, until the spawns it began are done, so
+    none is left for the teardown (a body that waited on I/O has given them
+    the time already). Bounded: a spawn is a fork and an exec."""
+    record = item.stash.get(_KEY, None)
+    if record is None:
+        return
+    for job in record.spawning:
+        job.done.wait(_SPAWN_WAIT)
+    record.spawning.clear()
 
 
 def check_after(item: pytest.Item, checked: Checked) -> None:

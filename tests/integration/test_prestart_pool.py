@@ -57,6 +57,19 @@ def test_the_second_take_is_the_spare_spawned_by_the_first(pool, made, server_pa
     assert second.stdout_text().startswith("READY ")  # started, as a take promises
 
 
+def test_a_take_may_leave_the_replacement_to_its_caller(pool, made, server_path):
+    make = maker(made, server_path)
+    taken = pool.take("chat", make, replace=False)
+    assert pool.spare("chat") is None  # nothing spawned yet
+
+    spawned = pool.replace("chat", make).result()
+
+    assert pool.spare("chat") is spawned is made[1]
+    assert spawned.pid != taken.pid
+    assert pool.take("chat", make) is spawned
+    assert pool.served == 1
+
+
 def test_a_spare_that_died_meanwhile_is_replaced_by_a_fresh_start(pool, made, server_path):
     make = maker(made, server_path)
     pool.take("chat", make)

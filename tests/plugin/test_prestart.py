@@ -111,3 +111,43 @@ def test_prestart_per_call_overrides_the_ini(pytester: pytest.Pytester):
 
     result.assert_outcomes(passed=4)
     assert alive_from(binary) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/exe").exists(), reason="reads /proc")
+def test_the_next_spare_is_spawned_while_the_test_runs_not_in_its_setup(
+    pytester: pytest.Pytester,
+):
+    binary = own_binary(pytester)
+    pytester.makepyfile(
+        f"""
+        import os
+        from pathlib import Path
+
+        import pytest
+
+        def alive():
+            count = 0
+            for entry in Path("/proc").iterdir():
+                try:
+                    count += os.readlink(entry / "exe") == {str(binary)!r}
+                except OSError:
+                    continue
+            return count
+
+        @pytest.fixture
+        def counted(server_process):
+            counts = [alive()]  # setup: the test's own server, no spare yet
+            yield counts
+            counts.append(alive())  # teardown, before the server's: the spare is there
+            assert counts == [1, 2]
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_body(counted, n):
+            pass
+        """
+    )
+
+    result = run(pytester, "-o", "chatlab_prestart=true", f"--chatlab-server={binary}")
+
+    result.assert_outcomes(passed=3)
+    assert alive_from(binary) == []

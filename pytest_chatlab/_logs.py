@@ -2,14 +2,19 @@
 
 Many processes may share one directory (the xdist workers of a run do not,
 but nothing here relies on it): N is claimed by creating the stderr log
-with ``O_EXCL``, so no two processes ever get the same N. On ext4, creating
-a file right after a process exited costs about half a millisecond, twice
-a start, so in the directories the plugin owns for a session (``ahead_in``)
-the next pair of each label is made ahead on the output thread
-(``_output.call``), when it wakes for the end of a server's output; the
-pairs made ahead and never used are removed at the end of the session and
-at exit. A directory of the user's gets no file it did not ask for: it may
-be gone by the time the output thread would write there.
+with ``O_EXCL``, so no two processes ever get the same N.
+
+Making the pair costs a start two file creations, and in a pytest process
+a file made on another thread was slower still: each ``open`` gives up the
+GIL and waits to get it back from the test's thread, and files made as a
+server exited (when the output thread woke) slowed that server's stop. So in
+the directories the plugin owns for a session (``ahead_in``) the next pair
+of each label is made ahead on the thread that starts servers, right after
+it spawned one (``make_ahead``), while that server gets ready and this
+thread would only wait; the pairs made ahead and never used are removed at
+the end of the session and at exit. A spawn ahead of time (prestart's, on
+the spawner thread) makes none: it costs the test nothing. A directory of
+the user's gets no file it did not ask for.
 """
 
 from __future__ import annotations
@@ -22,50 +27,45 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import _output
-from ._spawn import Job
+from . import _spawn
 
-__all__ = ["ahead_in", "claim", "discard_made_ahead", "private_directory"]
+__all__ = ["ahead_in", "claim", "discard_made_ahead", "make_ahead", "private_directory"]
 
 
 def ahead_in(directory: Path) -> None:
-    """Lets ``claim`` make log files ahead in ``directory`` until
+    """Lets ``make_ahead`` make log files in ``directory`` until
     ``discard_made_ahead``: one that lives as long as the session."""
     _ahead_directories.add(directory)
 
 
 def claim(directory: Path, label: str) -> str:
     """``directory/LABEL-N``, both of its log files made: the pair made ahead
-    for ``directory`` and ``label`` if there is one; in a directory of
-    ``ahead_in``, the next pair is made ahead."""
+    for ``directory`` and ``label`` if it is still there, else one made now."""
+    stem = _made_ahead.pop((directory, label), None)
+    if stem is not None and os.path.exists(f"{stem}.stderr.log"):
+        return stem
+    return _make_pair(directory, label)
+
+
+def make_ahead(directory: Path, label: str) -> None:
+    """Makes the next pair of ``directory`` and ``label`` for ``claim``, if
+    ``directory`` is one of ``ahead_in``, none is waiting, and this is not
+    the spawner thread. Call it while a server starts: the files are made
+    in time this thread would spend waiting."""
     key = (directory, label)
-    ahead = _made_ahead.pop(key, None)
-    stem = None
-    if ahead is not None:
-        with contextlib.suppress(OSError):  # the directory went, say: made again now
-            stem = _output.finish(ahead)
-    if stem is None:
-        stem = _make_pair(directory, label)
-    if directory in _ahead_directories:
-        # Made when the drainer next wakes anyway: at the end of this server's pipes.
-        make = functools.partial(_make_pair, directory, label, make_directory=False)
-        _made_ahead[key] = _output.call(make, lazily=True)
-    return stem
+    if directory not in _ahead_directories or key in _made_ahead or _spawn.on_spawner():
+        return
+    with contextlib.suppress(OSError):  # the directory went, say: claim makes one then
+        _made_ahead[key] = _make_pair(directory, label, make_directory=False)
 
 
-def discard_made_ahead(directory: Path | None = None, *, wait: bool = True) -> None:
+def discard_made_ahead(directory: Path | None = None) -> None:
     """Removes the log files made ahead in ``directory`` (all: None) and not
     used, and makes no more there (the plugin, at the end of a session; and
-    at exit, where ``wait=False`` leaves alone what is not made yet)."""
+    at exit)."""
     _ahead_directories.difference_update(_ahead_directories if directory is None else {directory})
     for key in [key for key in _made_ahead if directory in (None, key[0])]:
-        ahead = _made_ahead.pop(key)
-        if not (wait or ahead.done.is_set()):
-            continue
-        try:
-            stem = _output.finish(ahead)  # it may not have run yet: made, then removed
-        except OSError:
-            continue
+        stem = _made_ahead.pop(key)
         for stream in ("stdout", "stderr"):
             with contextlib.suppress(OSError):
                 os.unlink(f"{stem}.{stream}.log")
@@ -96,13 +96,13 @@ def _make_pair(directory: Path, label: str, *, make_directory: bool = True) -> s
 
 
 _next_log_number: dict[tuple[Path, str], int] = {}
-_made_ahead: dict[tuple[Path, str], Job[str]] = {}
+_made_ahead: dict[tuple[Path, str], str] = {}  # (directory, label): stem
 _ahead_directories: set[Path] = set()
-atexit.register(discard_made_ahead, wait=False)
+atexit.register(discard_made_ahead)
 
 
 def _forget_after_fork() -> None:
-    """A forked child neither made these nor has the thread that would."""
+    """A forked child did not make these: the parent removes them."""
     _made_ahead.clear()
     _ahead_directories.clear()
 

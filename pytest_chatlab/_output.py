@@ -19,17 +19,13 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import select
 import selectors
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import BinaryIO
 
-from ._spawn import Job
-
-T = TypeVar("T")
-
-__all__ = ["Output", "call", "finish", "stop_drainer"]
+__all__ = ["Output", "stop_drainer"]
 
 _CHUNK = 65536
 # A "line" longer than this is cut: readiness looks at the start of a line,
@@ -72,14 +68,14 @@ class Output:
         """Everything already written to the open pipes, without waiting for
         more (a process that exited may have left a child holding them)."""
         lines: list[tuple[str, str]] = []
-        with selectors.DefaultSelector() as selector:
-            for fd in self.open_fds:
-                selector.register(fd, selectors.EVENT_READ)
-            while ready := selector.select(0):
-                for key, _ in ready:
-                    lines += self.read(key.fd)
-                    if key.fd not in self._files:
-                        selector.unregister(key.fd)
+        poller = select.poll()  # one call a look: a spare's ready line is read here
+        for fd in self.open_fds:
+            poller.register(fd, select.POLLIN)
+        while ready := poller.poll(0):
+            for fd, _ in ready:
+                lines += self.read(fd)
+                if fd not in self._files:
+                    poller.unregister(fd)
         return lines
 
     def drain_in_background(self) -> None:
@@ -127,25 +123,6 @@ class Output:
             self._drained.set()
 
 
-def call(work: Callable[[], T], *, lazily: bool = False) -> Job[T]:
-    """Runs ``work`` on the drainer thread, between two reads, for file work
-    off a test's thread (log files made ahead); the drainer never waits for
-    anybody, so no job of it can wait for itself. ``lazily``: at the
-    drainer's next wakeup for output (the end of a server's pipes, say)
-    rather than now, since waking it costs the caller a trip of the GIL
-    between two threads; ``finish`` wakes it if it has not run by then."""
-    job = Job(work)
-    _drainer.hand(job, wake=not lazily)
-    return job
-
-
-def finish(job: Job[T]) -> T:
-    """The value of a job of ``call``, waking the drainer if it has not run."""
-    if not job.done.is_set():
-        _drainer.wake()
-    return job.result()
-
-
 def stop_drainer(timeout: float = 2.0) -> None:
     """Ends the drainer thread, closing the pipes it still watches (the
     plugin calls it at the end of a session, every server stopped by then);
@@ -162,18 +139,12 @@ class _Drainer:
         self._thread: threading.Thread | None = None
         self._wake = (-1, -1)
 
-    def hand(self, item: Output | Job[Any], *, wake: bool = True) -> None:
+    def hand(self, output: Output) -> None:
         with self._lock:
             if self._thread is None:
                 self._start()
-            self._handed.put(item)
-            if wake:
-                os.write(self._wake[1], b"\0")
-
-    def wake(self) -> None:
-        with self._lock:
-            if self._thread is not None:
-                os.write(self._wake[1], b"\0")
+            self._handed.put(output)
+            os.write(self._wake[1], b"\0")
 
     def stop(self, timeout: float) -> None:
         with self._lock:
@@ -204,19 +175,17 @@ class _Drainer:
                 if key.fd != wake:
                     key.data._end(key.fd)
         os.close(wake)
-        while not handed.empty():  # handed over with the stop: jobs run, pipes let go
-            item = handed.get()
-            if isinstance(item, Job):
-                item.run()
-            elif item is not None:
-                for fd in item.open_fds:
-                    item._end(fd)
+        while not handed.empty():  # handed over with the stop: let go
+            output = handed.get()
+            if output is not None:
+                for fd in output.open_fds:
+                    output._end(fd)
 
     def _serve(
         self, selector: selectors.BaseSelector, handed: queue.SimpleQueue[_Handed], wake: int
     ) -> bool:
-        """One wait and what it brought (output, or what was handed over,
-        woken for or not); False once told to stop."""
+        """One wait and what it brought (output, or what was handed over);
+        False once told to stop."""
         woken = False
         for key, _ in selector.select():
             if key.fd == wake:
@@ -234,18 +203,15 @@ class _Drainer:
     def _register_handed(
         selector: selectors.BaseSelector, handed: queue.SimpleQueue[_Handed], wake: int
     ) -> bool:
-        """Watches the outputs handed over and runs the jobs; False if a stop came."""
+        """Watches the outputs handed over; False if a stop came."""
         with contextlib.suppress(BlockingIOError):
             os.read(wake, 4096)
         while not handed.empty():
-            item = handed.get()
-            if item is None:
+            output = handed.get()
+            if output is None:
                 return False
-            if isinstance(item, Job):
-                item.run()
-                continue
-            for fd in item.open_fds:
-                selector.register(fd, selectors.EVENT_READ, item)
+            for fd in output.open_fds:
+                selector.register(fd, selectors.EVENT_READ, output)
         return True
 
     def forget_after_fork(self) -> None:
@@ -256,7 +222,7 @@ class _Drainer:
         self._wake = (-1, -1)
 
 
-_Handed = Output | Job[Any] | None  # None: stop
+_Handed = Output | None  # None: stop
 _drainer = _Drainer()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_drainer.forget_after_fork)

@@ -1,0 +1,73 @@
+"""Where server logs go: each start claims a pair of files no other start
+has, and the pairs made ahead in the plugin's own directories are used or
+removed, never left behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_chatlab import _logs
+
+
+@pytest.fixture
+def ahead(tmp_path: Path) -> Iterator[Path]:
+    """A directory the plugin owns, as a session's ``chatlab-logs`` is."""
+    _logs.ahead_in(tmp_path)
+    yield tmp_path
+    _logs.discard_made_ahead(tmp_path)
+
+
+def names(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir())
+
+
+def test_each_claim_makes_a_pair_of_its_own(tmp_path: Path) -> None:
+    first = _logs.claim(tmp_path, "srv")
+    second = _logs.claim(tmp_path, "srv")
+
+    assert (first, second) == (f"{tmp_path}/srv-1", f"{tmp_path}/srv-2")
+    assert names(tmp_path) == [f"srv-{n}.{s}.log" for n in (1, 2) for s in ("stderr", "stdout")]
+
+
+def test_a_number_another_process_took_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "srv-1.stderr.log").touch()  # claimed by someone else, O_EXCL tells
+
+    assert _logs.claim(tmp_path, "srv") == f"{tmp_path}/srv-2"
+
+
+def test_a_pair_made_ahead_is_the_next_claim(ahead: Path) -> None:
+    _logs.make_ahead(ahead, "srv")
+    assert names(ahead) == ["srv-1.stderr.log", "srv-1.stdout.log"]
+
+    assert _logs.claim(ahead, "srv") == f"{ahead}/srv-1"
+    assert names(ahead) == ["srv-1.stderr.log", "srv-1.stdout.log"]  # used, not made again
+
+
+def test_a_pair_made_ahead_and_removed_meanwhile_is_made_again(ahead: Path) -> None:
+    _logs.make_ahead(ahead, "srv")
+    for path in ahead.iterdir():
+        path.unlink()
+
+    stem = _logs.claim(ahead, "srv")
+
+    assert Path(f"{stem}.stderr.log").exists()
+    assert Path(f"{stem}.stdout.log").exists()
+
+
+def test_unused_pairs_made_ahead_are_removed_and_no_more_made(ahead: Path) -> None:
+    used = _logs.claim(ahead, "srv")
+    _logs.make_ahead(ahead, "srv")
+
+    _logs.discard_made_ahead(ahead)
+    _logs.make_ahead(ahead, "srv")
+
+    assert names(ahead) == [f"{Path(used).name}.stderr.log", f"{Path(used).name}.stdout.log"]
+
+
+def test_nothing_is_made_ahead_in_a_directory_of_the_users(tmp_path: Path) -> None:
+    _logs.make_ahead(tmp_path, "srv")
+
+    assert names(tmp_path) == []

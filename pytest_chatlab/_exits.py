@@ -27,13 +27,18 @@ def pidfd_of(pid: int) -> int | None:
     return pidfd
 
 
-def wait_exit(proc: subprocess.Popen[bytes], timeout: float | None) -> bool:
+def wait_exit(
+    proc: subprocess.Popen[bytes], timeout: float | None, pidfd: int | None = None
+) -> bool:
     """Waits up to ``timeout`` s (None: for ever) for ``proc`` to exit, then
-    reaps it; False if it is still running."""
+    reaps it; False if it is still running. ``pidfd`` is one of ``proc``'s
+    that the caller keeps (one is opened for the wait otherwise)."""
     if timeout is None or proc.returncode is not None:
         proc.wait()
         return True
-    pidfd = pidfd_of(proc.pid)
+    own = pidfd is None
+    if own:
+        pidfd = pidfd_of(proc.pid)
     if pidfd is None:
         try:
             proc.wait(timeout)
@@ -41,10 +46,13 @@ def wait_exit(proc: subprocess.Popen[bytes], timeout: float | None) -> bool:
             return False
         return True
     try:
-        if not select.select([pidfd], [], [], timeout)[0]:
+        poller = select.poll()  # not select(): a pytest process may hold fds past 1024
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(timeout * 1000):
             return False
     finally:
-        os.close(pidfd)
+        if own:
+            os.close(pidfd)
     proc.wait()
     return True
 

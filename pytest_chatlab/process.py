@@ -19,8 +19,10 @@ Theory of operation:
   and handed over as fd 3 (``LISTEN_FDS=1``, ``LISTEN_PID``), so the address
   is known, and connectable, before the server runs a line of code.
 - **Readiness.** The streams ``ready`` reads are pipes, watched with
-  ``selectors`` against one deadline together with a pidfd that turns
-  readable when the process exits: no polling sleep. Each chunk goes to its
+  ``poll`` against one deadline together with a pidfd that turns readable
+  when the process exits (kept from spawn to reaping, for the stop's wait
+  too): no polling sleep. What is in the pipes already (a spare's ready
+  line) is read before any wait. Each chunk goes to its
   log file the moment it is read; its lines go to ``ready``
   (``_readiness``). ``"connect"`` tries a TCP connect from 1 ms apart, the
   gap doubling, inside the same wait. Once ready, what is pending in the
@@ -47,7 +49,7 @@ import contextlib
 import functools
 import os
 import re
-import selectors
+import select
 import shlex
 import shutil
 import signal
@@ -148,6 +150,7 @@ class ServerProcess:
         self.killed_after_grace = False
         self._command = list(self.argv)
         self._proc: subprocess.Popen[bytes] | None = None
+        self._pidfd: int | None = None  # readable once the process exits; None without pidfds
         self._spawned = False  # spawned, and start() not called yet
         self._output: Output | None = None
         self._logs: dict[str, Path] = {}  # by stream, once started
@@ -215,7 +218,7 @@ class ServerProcess:
         self._spawned = False  # a spawn stopped before its start is no longer startable
         if proc.poll() is None:
             self._signal_group(self.stop_signal)
-            if not wait_exit(proc, self.grace if grace is None else grace):
+            if not wait_exit(proc, self.grace if grace is None else grace, self._pidfd):
                 self._signal_group(signal.SIGKILL)
                 self.killed_after_grace = True
                 proc.wait()
@@ -266,7 +269,7 @@ class ServerProcess:
         Raises ``subprocess.TimeoutExpired`` if it is still running.
         """
         proc = self._started()
-        if not wait_exit(proc, timeout):
+        if not wait_exit(proc, timeout, self._pidfd):
             raise subprocess.TimeoutExpired(proc.args, timeout)
         return proc.wait()
 
@@ -405,6 +408,9 @@ class ServerProcess:
             if listener is not None:
                 listener.close()  # the server's copy is the only one: no accept() here
         self._output = Output(pipes)
+        self._pidfd = pidfd_of(self._proc.pid)
+        if self.log_dir is not None:  # the next start's logs, while this one gets ready
+            _logs.make_ahead(self.log_dir, self._log_label())
 
     def _finish_start(self) -> None:
         """Waits until the spawned server is ready; nothing is left behind if it fails."""
@@ -440,33 +446,23 @@ class ServerProcess:
         """Watches output, exit and connects until ready or the deadline."""
         if self.readiness.immediate:
             return
-        deadline = time.monotonic() + self.startup_timeout
-        connector = Connector(self.address) if self.readiness.connect else None
-        pidfd = pidfd_of(self._started().pid)
         output = self._output
         assert output is not None
-        try:
-            with selectors.DefaultSelector() as selector:
-                for fd in output.open_fds:
-                    selector.register(fd, selectors.EVENT_READ)
-                if pidfd is not None:
-                    selector.register(pidfd, selectors.EVENT_READ)
-                while not self._watch(selector, pidfd, connector, deadline):
-                    pass
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
+        if self._take_ready_lines(output.read_pending()):
+            return  # ready before we looked (a spare, say): all of it read, no selector
+
+        deadline = time.monotonic() + self.startup_timeout
+        connector = Connector(self.address) if self.readiness.connect else None
+        poller = select.poll()
+        for fd in [*output.open_fds, *([] if self._pidfd is None else [self._pidfd])]:
+            poller.register(fd, select.POLLIN)
+        while not self._watch(poller, connector, deadline):
+            pass
         # What the server wrote before it said so is in the pipes now: log it
         # before anyone reads the logs (stderr, then READY on stdout, say).
         output.read_pending()
 
-    def _watch(
-        self,
-        selector: selectors.BaseSelector,
-        pidfd: int | None,
-        connector: Connector | None,
-        deadline: float,
-    ) -> bool:
+    def _watch(self, poller: select.poll, connector: Connector | None, deadline: float) -> bool:
         """One wait for output, the exit or the next connect; True once ready."""
         output, now = self._output, time.monotonic()
         assert output is not None
@@ -479,18 +475,18 @@ class ServerProcess:
             if now >= connector.next_attempt and connector.attempt(deadline - now):
                 return True
             wake = min(wake, connector.next_attempt)
-        if pidfd is None:  # no pidfd (macOS): exits are noticed by polling, 20 times a second
+        if self._pidfd is None:  # no pidfd (macOS): exits are noticed by polling, 20 times a second
             wake = min(wake, now + 0.05)
         exited = False
-        for key, _ in selector.select(max(wake - time.monotonic(), 0)):
-            if key.fd == pidfd:
+        for fd, _ in poller.poll(max(wake - time.monotonic(), 0) * 1000):
+            if fd == self._pidfd:
                 exited = True
                 continue
-            if self._take_ready_lines(output.read(key.fd)):
+            if self._take_ready_lines(output.read(fd)):
                 return True
-            if key.fd not in output.open_fds:
-                selector.unregister(key.fd)
-        if exited or (pidfd is None and self._started().poll() is not None):
+            if fd not in output.open_fds:
+                poller.unregister(fd)
+        if exited or (self._pidfd is None and self._started().poll() is not None):
             if self._take_ready_lines(output.read_pending()):
                 return True  # it said so before it died: check() tells the rest
             self._fail_start(f"the server exited before {self.readiness.description}", kill=False)
@@ -538,7 +534,7 @@ class ServerProcess:
         proc = self._started()
         if kill:
             self._signal_group(signal.SIGKILL)
-        if not wait_exit(proc, None if kill else self.startup_timeout):
+        if not wait_exit(proc, None if kill else self.startup_timeout, self._pidfd):
             self._signal_group(signal.SIGKILL)  # its pipes closed, yet still running
             proc.wait()
         if self._output is not None:
@@ -579,13 +575,17 @@ class ServerProcess:
 
     def _make_logs(self) -> None:
         directory = self.log_dir if self.log_dir is not None else _logs.private_directory()
-        stem = _logs.claim(directory, re.sub(r"[^\w.-]", "_", self.label))
+        stem = _logs.claim(directory, self._log_label())
         self._logs = {stream: Path(f"{stem}.{stream}.log") for stream in ("stdout", "stderr")}
+
+    def _log_label(self) -> str:
+        return re.sub(r"[^\w.-]", "_", self.label)
 
     def _forget_attempt(self) -> None:
         """Makes a failed ``{port}`` attempt as if it never started, its logs kept."""
         self._proc = None
         self._output = None
+        self._pidfd = None  # closed by the cleanup of the failed attempt
         self._kept = {}
         self._read = {}
         self._stop_signals.clear()
@@ -637,6 +637,9 @@ class ServerProcess:
                 proc.stdin.close()
         if self._output is not None:
             self._output.close()
+        if self._pidfd is not None and proc is not None and proc.returncode is not None:
+            os.close(self._pidfd)  # reaped: it has told what it can
+            self._pidfd = None
         if self.log_dir is None and self._logs and not self._kept:
             self._kept = {"stderr": self.stderr_text(), "stdout": self.stdout_text()}
             for path in (self.stderr_path, self.stdout_path):

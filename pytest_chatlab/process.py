@@ -189,11 +189,12 @@ class ServerProcess:
             raise RuntimeError(f"this {type(self).__name__} was already started")
         attempts = []
         for _ in range(_PORT_ATTEMPTS if self._uses_port else 1):
-            if not self._spawned:
+            ahead = self._spawned
+            if not ahead:
                 self._spawn_once(None if not self._uses_port else free_port(self.host))
             self._spawned = False
             try:
-                self._finish_start()
+                self._finish_start(ahead)
             except _PortTaken as taken:
                 attempts.append(f"port {self.port}: {taken}")
                 self._forget_attempt()
@@ -412,12 +413,12 @@ class ServerProcess:
         if self.log_dir is not None:  # the next start's logs, while this one gets ready
             _logs.make_ahead(self.log_dir, self._log_label())
 
-    def _finish_start(self) -> None:
+    def _finish_start(self, ahead: bool) -> None:
         """Waits until the spawned server is ready; nothing is left behind if it fails."""
         assert self._proc is not None
         assert self._output is not None
         try:
-            self._await_ready()
+            self._await_ready(ahead)
         except BaseException:  # a failed start, or Ctrl-C while waiting: leave nothing behind
             if self._proc.poll() is None:
                 self._signal_group(signal.SIGKILL)
@@ -442,14 +443,15 @@ class ServerProcess:
                 child_ends[stream] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         return pipes, child_ends
 
-    def _await_ready(self) -> None:
-        """Watches output, exit and connects until ready or the deadline."""
+    def _await_ready(self, ahead: bool) -> None:
+        """Watches output, exit and connects until ready or the deadline;
+        a process spawned ``ahead`` may have said so already."""
         if self.readiness.immediate:
             return
         output = self._output
         assert output is not None
-        if self._take_ready_lines(output.read_pending()):
-            return  # ready before we looked (a spare, say): all of it read, no selector
+        if ahead and self._take_ready_lines(output.read_pending()):
+            return  # ready before we looked (a spare): all of it read, no wait
 
         deadline = time.monotonic() + self.startup_timeout
         connector = Connector(self.address) if self.readiness.connect else None
@@ -458,9 +460,10 @@ class ServerProcess:
             poller.register(fd, select.POLLIN)
         while not self._watch(poller, connector, deadline):
             pass
-        # What the server wrote before it said so is in the pipes now: log it
-        # before anyone reads the logs (stderr, then READY on stdout, say).
-        output.read_pending()
+        if len(output.open_fds) > 1:
+            # What the server wrote before it said so is in the other pipe now:
+            # log it before anyone reads the logs (stderr, then READY on stdout).
+            output.read_pending()
 
     def _watch(self, poller: select.poll, connector: Connector | None, deadline: float) -> bool:
         """One wait for output, the exit or the next connect; True once ready."""

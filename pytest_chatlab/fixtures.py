@@ -18,13 +18,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from tempfile import mkdtemp
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from .options import configured_binary
 from .timeouts import waits_deadline
-from .tracking import Checked, check_after, spawn_during_call, tracked
+from .tracking import Checked, check_after, current_item, spawn_during_call, tracked
 
 if TYPE_CHECKING:
     from ._native import Room
@@ -60,18 +61,21 @@ def room() -> Room:
 
 
 @pytest.fixture(scope="session")
-def chatlab_spares() -> Iterator[Spares[Any]]:
+def chatlab_spares(pytestconfig: pytest.Config) -> Spares[Any]:
     """The servers prestart keeps ready, one per configuration, for this
     pytest process (each xdist worker has its own); stopped at session end."""
-    from .prestart import Spares
+    return _spares(pytestconfig)
 
-    spares: Spares[Any] = Spares()
-    yield spares
-    spares.close()
+
+# A fixture that needs only the running test takes no ``request``: each
+# fixture a test resolves costs its setup about 0.1 ms of pytest's machinery
+# (pytest 9 builds a new definition of ``request`` each time, signature and
+# all), a twentieth of a server's start. ``tracking`` knows the running test.
+# Those that start ``server_process`` lazily need ``request`` for it.
 
 
 @pytest.fixture
-def chatlab_server_factory(request: pytest.FixtureRequest) -> Iterator[ServerFactory]:
+def chatlab_server_factory() -> Iterator[ServerFactory]:
     """Starts ``chatlab-server`` processes with the given limits (``max_clients=2``,
     ``max_frame_bytes=...``, ``max_outbound_bytes=...``); stops them all after
     the test; the plugin fails the test if one crashed or printed a sanitizer
@@ -79,9 +83,10 @@ def chatlab_server_factory(request: pytest.FixtureRequest) -> Iterator[ServerFac
     started while an earlier test ran."""
     from .server import ChatServer
 
-    binary = configured_binary(request.config)
-    logs = _logs(request)
-    servers = tracked(request.node).servers
+    item = current_item("chatlab_server_factory")
+    binary = configured_binary(item.config)
+    logs = _logs(item.config)
+    servers = tracked(item).servers
 
     def start(
         *,
@@ -102,7 +107,7 @@ def chatlab_server_factory(request: pytest.FixtureRequest) -> Iterator[ServerFac
             )
 
         key = ("chatlab-server", binary, max_clients, max_frame_bytes, max_outbound_bytes, env)
-        server = _start(request, prestart, key, make)
+        server = _start(item, prestart, key, make)
         servers.append(server)
         return server
 
@@ -112,7 +117,7 @@ def chatlab_server_factory(request: pytest.FixtureRequest) -> Iterator[ServerFac
 
 
 @pytest.fixture
-def chatlab_process(request: pytest.FixtureRequest) -> Iterator[ProcessFactory]:
+def chatlab_process() -> Iterator[ProcessFactory]:
     """Starts any server: ``chatlab_process(argv, ready=..., env=..., cwd=..., **kwargs)``
     takes ``ServerProcess``'s arguments and returns it started, its logs in
     ``chatlab-logs`` of the session's temporary directory (the failure report
@@ -122,8 +127,9 @@ def chatlab_process(request: pytest.FixtureRequest) -> Iterator[ProcessFactory]:
     key ``chatlab_prestart``) takes one started while an earlier test ran."""
     from .process import ServerProcess
 
-    record = tracked(request.node)
-    logs = _logs(request)
+    item = current_item("chatlab_process")
+    record = tracked(item)
+    logs = _logs(item.config)
     started: list[ServerProcess] = []
 
     def start(
@@ -133,7 +139,7 @@ def chatlab_process(request: pytest.FixtureRequest) -> Iterator[ProcessFactory]:
             return ServerProcess(argv, **{"log_dir": logs, **kwargs})
 
         key = ("process", [os.fspath(arg) for arg in argv], kwargs)
-        process = _start(request, prestart, key, make)
+        process = _start(item, prestart, key, make)
         started.append(process)
         record.servers.append(process)
         return process
@@ -144,7 +150,7 @@ def chatlab_process(request: pytest.FixtureRequest) -> Iterator[ProcessFactory]:
 
 
 def _start(
-    request: pytest.FixtureRequest,
+    item: pytest.Item,
     prestart: bool | None,
     configuration: object,
     make: Callable[[], _Process],
@@ -156,13 +162,13 @@ def _start(
     from .prestart import configuration_key
 
     if prestart is None:
-        prestart = bool(request.config.getini("chatlab_prestart"))
+        prestart = bool(item.config.getini("chatlab_prestart"))
     try:
         if prestart:
-            spares: Spares[_Process] = request.getfixturevalue("chatlab_spares")
+            spares: Spares[_Process] = _spares(item.config)
             key = configuration_key(configuration)
             process = spares.take(key, make, replace=False)
-            spawn_during_call(request.node, lambda: spares.replace(key, make))
+            spawn_during_call(item, lambda: spares.replace(key, make))
             return process
         process = make()
         process.start()
@@ -172,24 +178,36 @@ def _start(
     pytest.fail(failure, pytrace=False)
 
 
-def _logs(request: pytest.FixtureRequest) -> Path:
+def _logs(config: pytest.Config) -> Path:
     """One directory for the server logs of this pytest process, in its
     session's temporary directory (each xdist worker has its own): a
     directory per test cost a start a quarter of its time, and the file
-    names (``chatlab-server-N``) never repeat. Looked up once a session,
-    not as a fixture each test resolves."""
-    stash = request.config.stash
-    logs = stash.get(_LOGS, None)
+    names (``chatlab-server-N``) never repeat. Looked up once a session."""
+    logs = config.stash.get(_LOGS, None)
     if logs is None:
         from ._logs import ahead_in
 
-        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        logs = stash[_LOGS] = factory.getbasetemp() / "chatlab-logs"
+        # What the tmp_path_factory fixture returns, without a fixture lookup
+        # each test; a run without pytest's tmpdir plugin gets a directory.
+        factory: pytest.TempPathFactory | None = getattr(config, "_tmp_path_factory", None)
+        base = factory.getbasetemp() if factory is not None else Path(mkdtemp(prefix="chatlab-"))
+        logs = config.stash[_LOGS] = base / "chatlab-logs"
         ahead_in(logs)  # the plugin's until the session ends: log files may be made ahead
     return logs
 
 
+def _spares(config: pytest.Config) -> Spares[Any]:
+    """The prestart pool of this session, made on first use."""
+    spares = config.stash.get(_SPARES, None)
+    if spares is None:
+        from .prestart import Spares
+
+        spares = config.stash[_SPARES] = Spares()
+    return spares
+
+
 _LOGS = pytest.StashKey[Path]()
+_SPARES = pytest.StashKey["Spares[Any]"]()
 
 
 def begin_session() -> None:
@@ -199,13 +217,16 @@ def begin_session() -> None:
 
 
 def finish_session(config: pytest.Config) -> None:
-    """What the session's servers leave once all are stopped (the spares
-    too): the log files made ahead for it and, once no session of this
+    """What the session leaves once its tests are done: its prestart spares
+    (stopped), the log files made ahead for it and, once no session of this
     process is left, the threads that spawned the servers and drained their
     output (an outer session still uses them after an inner one ends).
     Nothing imported if no server ran."""
     global _sessions
     _sessions -= 1
+    spares = config.stash.get(_SPARES, None)
+    if spares is not None:
+        spares.close()
     logs = config.stash.get(_LOGS, None)
     if logs is not None:
         from ._logs import discard_made_ahead
@@ -257,7 +278,7 @@ def new_client(
 
 
 @pytest.fixture
-def chatlab_line_client(request: pytest.FixtureRequest) -> Iterator[LineClientFactory]:
+def chatlab_line_client() -> Iterator[LineClientFactory]:
     """Makes connected ``LineClient``s, for any newline-framed protocol:
     ``connect(target, label=None, timeout=5.0, max_line_bytes=...)``, where
     ``target`` is a ``(host, port)`` or a server object with an ``address``.
@@ -265,7 +286,8 @@ def chatlab_line_client(request: pytest.FixtureRequest) -> Iterator[LineClientFa
     and a failing test shows what each one sent and received."""
     from .line import DEFAULT_MAX_LINE_BYTES, LineClient
 
-    clients = tracked(request.node).line_clients
+    item = current_item("chatlab_line_client")
+    clients = tracked(item).line_clients
 
     def connect(
         target: Address | HasAddress,
@@ -274,7 +296,7 @@ def chatlab_line_client(request: pytest.FixtureRequest) -> Iterator[LineClientFa
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> LineClient:
         client = LineClient(target, label=label, timeout=timeout, max_line_bytes=max_line_bytes)
-        client.deadline = waits_deadline(request.node)
+        client.deadline = waits_deadline(item)
         clients.append(client)
         return client
 
@@ -315,9 +337,7 @@ def bound_device(
 
 
 @pytest.fixture
-def chatlab_harness(
-    request: pytest.FixtureRequest, server_process: ChatServer
-) -> Iterator[Harness]:
+def chatlab_harness(server_process: ChatServer) -> Iterator[Harness]:
     """A ``Harness`` on ``server_process`` (Mode 3, marks the test ``e2e``):
     ``chatlab_harness.run([("alice", "/name alice"), ...])`` returns the
     ``Report``. For another server, use ``Harness(server)`` in a ``with``
@@ -326,13 +346,13 @@ def chatlab_harness(
     from .orchestrator import Harness
 
     harness = Harness(server_process)
-    tracked(request.node).harnesses.append(harness)
+    tracked(current_item("chatlab_harness")).harnesses.append(harness)
     yield harness
     harness.close()
 
 
 @pytest.fixture
-def chatlab_line_server(request: pytest.FixtureRequest) -> Iterator[LineServerFactory]:
+def chatlab_line_server() -> Iterator[LineServerFactory]:
     """Starts ``LineServer``s, stand-in servers of any newline-framed protocol
     for testing a client: ``start(address=("127.0.0.1", 0), label="line-server",
     timeout=5.0, max_line_bytes=...)``. Their waits end before the test's
@@ -342,7 +362,8 @@ def chatlab_line_server(request: pytest.FixtureRequest) -> Iterator[LineServerFa
     from .line import DEFAULT_MAX_LINE_BYTES
     from .line_server import LineServer
 
-    servers = tracked(request.node).line_servers
+    item = current_item("chatlab_line_server")
+    servers = tracked(item).line_servers
 
     def start(
         address: Address = ("127.0.0.1", 0),
@@ -351,7 +372,7 @@ def chatlab_line_server(request: pytest.FixtureRequest) -> Iterator[LineServerFa
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> LineServer:
         server = LineServer(address, label=label, timeout=timeout, max_line_bytes=max_line_bytes)
-        server.deadline = waits_deadline(request.node)
+        server.deadline = waits_deadline(item)
         servers.append(server)
         return server.start()
 
@@ -361,7 +382,7 @@ def chatlab_line_server(request: pytest.FixtureRequest) -> Iterator[LineServerFa
 
 
 @pytest.fixture
-def mock_server(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+def mock_server() -> Iterator[MockServer]:
     """A started ``MockServer``: answers like ``chatlab-server`` until the test
     makes it lie. ``bound_device(server=mock_server)`` connects a real C++
     client to it (the test is then ``e2e``; ``integration`` otherwise). Stopped
@@ -369,9 +390,10 @@ def mock_server(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     test shows each connection's frames."""
     from .mock_server import MockServer
 
+    item = current_item("mock_server")
     server = MockServer()
-    server.deadline = waits_deadline(request.node)
-    tracked(request.node).line_servers.append(server)
+    server.deadline = waits_deadline(item)
+    tracked(item).line_servers.append(server)
     server.start()
     yield server
     server.stop()

@@ -43,6 +43,7 @@ __all__ = [
     "Tracked",
     "begin_call",
     "check_after",
+    "current_item",
     "end_call",
     "explain_failure",
     "report_sections",
@@ -186,13 +187,20 @@ def track(obj: C) -> C:
             f"track() needs an object with a check() method that raises its callbacks' "
             f"errors; {type(obj).__name__} has none"
         )
+    check_after(current_item("track()"), Checked(obj))
+    return obj
+
+
+def current_item(caller: str) -> pytest.Item:
+    """The test running in this process (its setup, call or teardown), for
+    ``caller``, which needs one: a fixture that asks for ``request`` only to
+    learn it costs every test a fixture lookup."""
     if _current is None:
         raise RuntimeError(
-            "track() is called while no test is running in this process: call it in a "
+            f"{caller} is called while no test is running in this process: call it in a "
             "test or a fixture, with the pytest-chatlab plugin loaded"
         )
-    check_after(_current, Checked(obj))
-    return obj
+    return _current
 
 
 def start_attempt(item: pytest.Item) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
+
+from pytest_chatlab import fixtures
 
 
 def test_the_plugin_module_leaves_the_fixtures_module_for_pytest_to_import():
@@ -15,3 +18,17 @@ def test_the_plugin_module_leaves_the_fixtures_module_for_pytest_to_import():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_server_fixtures_resolve_no_fixture_they_do_not_need():
+    # Each fixture a test resolves costs its setup about 0.1 ms of pytest's
+    # machinery, "request" included: a twentieth of a server's start.
+    needs = {
+        name: list(inspect.signature(getattr(fixtures, name)).parameters)
+        for name in ("server_process", "chatlab_server_factory", "chatlab_process")
+    }
+    assert needs == {
+        "server_process": ["chatlab_server_factory"],
+        "chatlab_server_factory": [],
+        "chatlab_process": [],
+    }

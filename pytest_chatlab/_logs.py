@@ -38,12 +38,16 @@ def ahead_in(directory: Path) -> None:
     _ahead_directories.add(directory)
 
 
-def claim(directory: Path, label: str) -> str:
-    """``directory/LABEL-N``, both of its log files made: the pair made ahead
-    for ``directory`` and ``label`` if it is still there, else one made now."""
-    stem = _made_ahead.pop((directory, label), None)
-    if stem is not None and os.path.exists(f"{stem}.stderr.log"):
-        return stem
+def claim(directory: Path, label: str) -> tuple[str, dict[str, int]]:
+    """``directory/LABEL-N``, both of its log files made, and each open for
+    appending (``"stdout"``, ``"stderr"``: the caller closes them): the pair
+    made ahead for ``directory`` and ``label`` if it is still there, else
+    one made now. Kept open, a file made ahead costs its start no open."""
+    pair = _made_ahead.pop((directory, label), None)
+    if pair is not None:
+        if os.path.exists(f"{pair[0]}.stderr.log"):
+            return pair
+        _close(pair)
     return _make_pair(directory, label)
 
 
@@ -65,22 +69,26 @@ def discard_made_ahead(directory: Path | None = None) -> None:
     at exit)."""
     _ahead_directories.difference_update(_ahead_directories if directory is None else {directory})
     for key in [key for key in _made_ahead if directory in (None, key[0])]:
-        stem = _made_ahead.pop(key)
+        pair = _made_ahead.pop(key)
+        _close(pair)
         for stream in ("stdout", "stderr"):
             with contextlib.suppress(OSError):
-                os.unlink(f"{stem}.{stream}.log")
+                os.unlink(f"{pair[0]}.{stream}.log")
 
 
-def _make_pair(directory: Path, label: str, *, make_directory: bool = True) -> str:
-    """``directory/LABEL-N`` and its two log files, N the first number whose
-    stderr log this call could create (``O_EXCL``: no two processes get one
-    N, whoever they are). ``directory`` is made if need be, if allowed."""
+def _make_pair(
+    directory: Path, label: str, *, make_directory: bool = True
+) -> tuple[str, dict[str, int]]:
+    """``directory/LABEL-N`` and its two log files, open for appending; N
+    the first number whose stderr log this call could create (``O_EXCL``: no
+    two processes get one N, whoever they are). ``directory`` is made if
+    need be, if allowed."""
     number = _next_log_number.get((directory, label), 1)
     made = False
     while True:
         stem = f"{directory}/{label}-{number}"
         try:
-            os.close(os.open(f"{stem}.stderr.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            stderr = os.open(f"{stem}.stderr.log", _CREATE | os.O_EXCL, 0o644)
         except FileExistsError:
             number += 1
             continue
@@ -91,18 +99,30 @@ def _make_pair(directory: Path, label: str, *, make_directory: bool = True) -> s
             made = True
             continue
         _next_log_number[(directory, label)] = number + 1
-        os.close(os.open(f"{stem}.stdout.log", os.O_WRONLY | os.O_CREAT, 0o644))
-        return stem
+        try:
+            stdout = os.open(f"{stem}.stdout.log", _CREATE, 0o644)
+        except OSError:
+            os.close(stderr)
+            raise
+        return stem, {"stdout": stdout, "stderr": stderr}
 
 
+def _close(pair: tuple[str, dict[str, int]]) -> None:
+    for fd in pair[1].values():
+        os.close(fd)
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_APPEND
 _next_log_number: dict[tuple[Path, str], int] = {}
-_made_ahead: dict[tuple[Path, str], str] = {}  # (directory, label): stem
+_made_ahead: dict[tuple[Path, str], tuple[str, dict[str, int]]] = {}  # (directory, label): pair
 _ahead_directories: set[Path] = set()
 atexit.register(discard_made_ahead)
 
 
 def _forget_after_fork() -> None:
     """A forked child did not make these: the parent removes them."""
+    for pair in _made_ahead.values():
+        _close(pair)
     _made_ahead.clear()
     _ahead_directories.clear()
 

@@ -22,7 +22,6 @@ import queue
 import select
 import selectors
 import threading
-from pathlib import Path
 from typing import BinaryIO
 
 __all__ = ["Output", "stop_drainer"]
@@ -36,13 +35,15 @@ _MAX_LINE = 65536
 class Output:
     """The open pipes of one process, each with its log file and partial line."""
 
-    def __init__(self, pipes: dict[str, tuple[int, Path]]) -> None:
+    def __init__(self, pipes: dict[str, tuple[int, int]]) -> None:
+        """``pipes``: by stream, the pipe's read end and the log file's fd,
+        open for appending; both are this object's to close."""
         self._names: dict[int, str] = {}
         self._files: dict[int, BinaryIO] = {}
         self._partial: dict[int, bytes] = {}
-        for name, (fd, path) in pipes.items():
+        for name, (fd, log) in pipes.items():
             self._names[fd] = name
-            self._files[fd] = path.open("ab")
+            self._files[fd] = open(log, "ab")  # noqa: SIM115 - closed at the pipe's end
             self._partial[fd] = b""
         self._drained: threading.Event | None = None  # set once handed to the drainer
 

@@ -378,9 +378,14 @@ class ServerProcess:
         if port is not None:
             self.port = port
             self._command = [arg.replace(PORT_PLACEHOLDER, str(port)) for arg in self.argv]
-        self._make_logs()
-        listener = self._listen() if self.socket_activation else None
-        pipes, child_ends = self._output_ends()
+        log_fds = self._make_logs()
+        try:
+            listener = self._listen() if self.socket_activation else None
+        except OSError:
+            for fd in log_fds.values():
+                os.close(fd)
+            raise
+        pipes, child_ends = self._output_ends(log_fds)
         launcher, server = program
         launch = [] if launcher is None else [launcher, "--parent", str(os.getpid())]
         if listener is not None:
@@ -397,8 +402,9 @@ class ServerProcess:
                 pass_fds=() if listener is None else (listener.fileno(),),
             )
         except OSError as exc:  # a cwd that does not exist, or (no launcher) no program
-            for fd, _ in pipes.values():
-                os.close(fd)
+            for read_end, log in pipes.values():
+                os.close(read_end)
+                os.close(log)
             self._cleanup()
             if exc.filename == server:  # as the launcher words it
                 raise ServerStartError(f"cannot run {server}: {exc.strerror}") from None
@@ -428,19 +434,21 @@ class ServerProcess:
             raise
         self._output.drain_in_background()
 
-    def _output_ends(self) -> tuple[dict[str, tuple[int, Path]], dict[str, int]]:
+    def _output_ends(
+        self, log_fds: dict[str, int]
+    ) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
         """Pipes for the streams ``ready`` reads (read end and log file, by
         stream), and each stream's end for the child: that pipe's write end,
-        or the log file itself, which costs no copying."""
-        pipes: dict[str, tuple[int, Path]] = {}
+        or the log file itself, which costs no copying. Takes ``log_fds``."""
+        pipes: dict[str, tuple[int, int]] = {}
         child_ends: dict[str, int] = {}
         watched = self.readiness.streams if self.readiness.watches_lines else set()
-        for stream, path in (("stdout", self.stdout_path), ("stderr", self.stderr_path)):
+        for stream, log in log_fds.items():
             if stream in watched:
                 read_end, child_ends[stream] = os.pipe()
-                pipes[stream] = (read_end, path)
+                pipes[stream] = (read_end, log)
             else:
-                child_ends[stream] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                child_ends[stream] = log
         return pipes, child_ends
 
     def _await_ready(self, ahead: bool) -> None:
@@ -576,10 +584,12 @@ class ServerProcess:
             env.pop(name, None)  # the launcher sets them for a socket-activated server
         return env
 
-    def _make_logs(self) -> None:
+    def _make_logs(self) -> dict[str, int]:
+        """Claims this start's log files; their fds, by stream, open for appending."""
         directory = self.log_dir if self.log_dir is not None else _logs.private_directory()
-        stem = _logs.claim(directory, self._log_label())
-        self._logs = {stream: Path(f"{stem}.{stream}.log") for stream in ("stdout", "stderr")}
+        stem, fds = _logs.claim(directory, self._log_label())
+        self._logs = {stream: Path(f"{stem}.{stream}.log") for stream in fds}
+        return fds
 
     def _log_label(self) -> str:
         return re.sub(r"[^\w.-]", "_", self.label)

@@ -20,6 +20,7 @@ from pytest_chatlab.binary import launcher_binary
 from pytest_chatlab.errors import ServerCrashedError, ServerStartError
 from pytest_chatlab.mock import MockClient
 from pytest_chatlab.process import ServerProcess
+from pytest_chatlab.server import ChatServer
 from support.exits import wait_gone
 from support.fifo import read_lines
 from support.foreign import READY_ON_PORT, SILENT_ON_PORT, STDERR_READY, foreign_server
@@ -179,6 +180,23 @@ def test_one_that_dies_first_fails_at_once_with_status_and_output(tmp_path: Path
     assert "exit status 1" in message
     assert "config: port 0" in message
     assert "bad config" in message
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts /proc/self/fd")
+def test_starts_stops_and_failed_starts_leave_no_fd_open(server_path: Path, tmp_path) -> None:
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    ChatServer(server_path, log_dir=tmp_path).start().stop()  # the drainer's own fds, once
+    before = open_fds()
+    for log_dir in (tmp_path, None):
+        ChatServer(server_path, log_dir=log_dir).start().stop()
+        dies = foreign_server(tmp_path, "dies", "sys.exit('bad config')")
+        with pytest.raises(ServerStartError):
+            ServerProcess(dies, ready=LISTENING, log_dir=log_dir).start()
+        with pytest.raises(ServerStartError):  # Popen itself fails: no such cwd
+            ServerProcess(dies, ready=LISTENING, log_dir=log_dir, cwd=tmp_path / "gone").start()
+    assert open_fds() == before
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ removed, never left behind."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +25,18 @@ def names(directory: Path) -> list[str]:
     return sorted(path.name for path in directory.iterdir())
 
 
+def claim(directory: Path, label: str) -> str:
+    """``_logs.claim``'s stem, its fds checked and closed."""
+    stem, fds = _logs.claim(directory, label)
+    for stream, fd in fds.items():
+        assert os.path.samestat(os.fstat(fd), os.stat(f"{stem}.{stream}.log"))
+        os.close(fd)
+    return stem
+
+
 def test_each_claim_makes_a_pair_of_its_own(tmp_path: Path) -> None:
-    first = _logs.claim(tmp_path, "srv")
-    second = _logs.claim(tmp_path, "srv")
+    first = claim(tmp_path, "srv")
+    second = claim(tmp_path, "srv")
 
     assert (first, second) == (f"{tmp_path}/srv-1", f"{tmp_path}/srv-2")
     assert names(tmp_path) == [f"srv-{n}.{s}.log" for n in (1, 2) for s in ("stderr", "stdout")]
@@ -35,14 +45,14 @@ def test_each_claim_makes_a_pair_of_its_own(tmp_path: Path) -> None:
 def test_a_number_another_process_took_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "srv-1.stderr.log").touch()  # claimed by someone else, O_EXCL tells
 
-    assert _logs.claim(tmp_path, "srv") == f"{tmp_path}/srv-2"
+    assert claim(tmp_path, "srv") == f"{tmp_path}/srv-2"
 
 
 def test_a_pair_made_ahead_is_the_next_claim(ahead: Path) -> None:
     _logs.make_ahead(ahead, "srv")
     assert names(ahead) == ["srv-1.stderr.log", "srv-1.stdout.log"]
 
-    assert _logs.claim(ahead, "srv") == f"{ahead}/srv-1"
+    assert claim(ahead, "srv") == f"{ahead}/srv-1"
     assert names(ahead) == ["srv-1.stderr.log", "srv-1.stdout.log"]  # used, not made again
 
 
@@ -51,14 +61,14 @@ def test_a_pair_made_ahead_and_removed_meanwhile_is_made_again(ahead: Path) -> N
     for path in ahead.iterdir():
         path.unlink()
 
-    stem = _logs.claim(ahead, "srv")
+    stem = claim(ahead, "srv")
 
     assert Path(f"{stem}.stderr.log").exists()
     assert Path(f"{stem}.stdout.log").exists()
 
 
 def test_unused_pairs_made_ahead_are_removed_and_no_more_made(ahead: Path) -> None:
-    used = _logs.claim(ahead, "srv")
+    used = claim(ahead, "srv")
     _logs.make_ahead(ahead, "srv")
 
     _logs.discard_made_ahead(ahead)
@@ -71,3 +81,15 @@ def test_nothing_is_made_ahead_in_a_directory_of_the_users(tmp_path: Path) -> No
     _logs.make_ahead(tmp_path, "srv")
 
     assert names(tmp_path) == []
+
+
+def test_a_claim_writes_where_its_files_are_and_appends(tmp_path: Path) -> None:
+    stem, fds = _logs.claim(tmp_path, "srv")
+    os.write(fds["stderr"], b"one\n")
+    os.lseek(fds["stderr"], 0, os.SEEK_SET)
+    os.write(fds["stderr"], b"two\n")  # opened to append: a seek changes nothing
+    for fd in fds.values():
+        os.close(fd)
+
+    assert Path(f"{stem}.stderr.log").read_text() == "one\ntwo\n"
+    assert Path(f"{stem}.stdout.log").read_text() == ""

@@ -45,7 +45,9 @@ class Output:
             self._names[fd] = name
             self._files[fd] = open(log, "ab")  # noqa: SIM115 - closed at the pipe's end
             self._partial[fd] = b""
-        self._drained: threading.Event | None = None  # set once handed to the drainer
+        # Held from the hand-over to the drainer until the pipes end (a lock
+        # costs a start less than an Event, and any thread may release it).
+        self._draining: threading.Lock | None = None
 
     @property
     def open_fds(self) -> list[int]:
@@ -85,20 +87,24 @@ class Output:
         if not self._files:
             return
         self._partial.clear()
-        self._drained = threading.Event()
+        self._draining = threading.Lock()
+        self._draining.acquire()
         _drainer.hand(self)
 
     def wait_drained(self, stream: str, timeout: float) -> None:
         """Waits up to ``timeout`` s until ``stream``, if it is a pipe handed
         to the drainer, has reached end of file, all of it in its log."""
-        if self._drained is not None and stream in self._names.values():
-            self._drained.wait(timeout)
+        draining = self._draining
+        if draining is None or stream not in self._names.values():
+            return
+        if draining.acquire(timeout=timeout):
+            draining.release()
 
     def close(self) -> None:
         """Lets go of the pipes: a drainer's end when they end; if they were
         never handed over (a spawn nobody waited for), logs what came and
         closes them now."""
-        if self._drained is not None:
+        if self._draining is not None:
             return
         self.read_pending()
         for fd in self.open_fds:
@@ -120,8 +126,8 @@ class Output:
         """Closes ``fd`` and its log; the last one tells ``close``."""
         self._files.pop(fd).close()
         os.close(fd)
-        if not self._files and self._drained is not None:
-            self._drained.set()
+        if not self._files and self._draining is not None:
+            self._draining.release()
 
 
 def stop_drainer(timeout: float = 2.0) -> None:

@@ -19,6 +19,7 @@ A ``ready`` is one of:
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import time
@@ -60,7 +61,7 @@ class Readiness:
         elif ready is not None and ready != CONNECT:
             raise TypeError(f"ready is a pattern, a callable, 'connect' or None, not {ready!r}")
         self.watches_lines = self._pattern is not None or self._check is not None
-        self.description = self._describe(stream)
+        self._stream = stream
 
     def judge(self, line: str) -> LineVerdict:
         """What ``line`` says: an address, True, or None. Exceptions of a callable pass through."""
@@ -78,7 +79,10 @@ class Readiness:
             return True
         return (_unbracket(groups.get("host") or ""), int(groups["port"]))
 
-    def _describe(self, stream: str) -> str:
+    @functools.cached_property
+    def description(self) -> str:
+        """What it waits for, in words (for messages)."""
+        stream = self._stream
         where = "stdout or stderr" if stream == "both" else stream
         if self._pattern is not None:
             return f"a {where} line matching {self._pattern.pattern!r}"

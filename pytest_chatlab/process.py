@@ -80,6 +80,7 @@ _SANITIZER = re.compile(
     r"^(?:==\d+==(?:ERROR|WARNING): \w*Sanitizer|WARNING: \w*Sanitizer|\S+: runtime error: )",
     re.MULTILINE,
 )
+_UNSAFE_IN_NAMES = re.compile(r"[^\w.-]")  # in a label, for its log files' names
 # Set by a service manager for this process, they would mislead a child that
 # is not socket-activated into taking fds it does not have.
 _ACTIVATION_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
@@ -153,7 +154,7 @@ class ServerProcess:
         self._pidfd: int | None = None  # readable once the process exits; None without pidfds
         self._spawned = False  # spawned, and start() not called yet
         self._output: Output | None = None
-        self._logs: dict[str, Path] = {}  # by stream, once started
+        self._log_stem: str | None = None  # LOG_DIR/LABEL-N, once started
         self._stop_signals: set[int] = set()
         self._kept: dict[str, str] = {}  # the private logs' texts, read at stop
         self._read: dict[str, tuple[tuple[int, int], str]] = {}  # by stream: (size, mtime), text
@@ -587,12 +588,11 @@ class ServerProcess:
     def _make_logs(self) -> dict[str, int]:
         """Claims this start's log files; their fds, by stream, open for appending."""
         directory = self.log_dir if self.log_dir is not None else _logs.private_directory()
-        stem, fds = _logs.claim(directory, self._log_label())
-        self._logs = {stream: Path(f"{stem}.{stream}.log") for stream in fds}
+        self._log_stem, fds = _logs.claim(directory, self._log_label())
         return fds
 
     def _log_label(self) -> str:
-        return re.sub(r"[^\w.-]", "_", self.label)
+        return _UNSAFE_IN_NAMES.sub("_", self.label)
 
     def _forget_attempt(self) -> None:
         """Makes a failed ``{port}`` attempt as if it never started, its logs kept."""
@@ -611,9 +611,12 @@ class ServerProcess:
         return self._proc
 
     def _log_file(self, stream: str) -> Path:
-        if not self._logs:
+        return Path(self._log_name(stream))
+
+    def _log_name(self, stream: str) -> str:
+        if self._log_stem is None:
             raise RuntimeError(f"the {type(self).__name__} has not been started")
-        return self._logs[stream]
+        return f"{self._log_stem}.{stream}.log"
 
     def _text(self, stream: str) -> str:
         """A log's text, read again only if the file changed (the verdict asks
@@ -624,15 +627,16 @@ class ServerProcess:
             # The end of file comes once the group is gone; a stray holder of
             # the pipe outside the group must not hang the caller.
             self._output.wait_drained(stream, timeout=2.0)
-        path = self._log_file(stream)
+        path = self._log_name(stream)
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except FileNotFoundError:
             return ""
         version = (stat.st_size, stat.st_mtime_ns)
         cached = self._read.get(stream)
         if cached is None or cached[0] != version:
-            cached = self._read[stream] = (version, _read_text(path))
+            text = _read_text(path) if stat.st_size else ""
+            cached = self._read[stream] = (version, text)
         return cached[1]
 
     def _signal_group(self, signum: int, *, record: bool = True) -> None:
@@ -653,10 +657,11 @@ class ServerProcess:
         if self._pidfd is not None and proc is not None and proc.returncode is not None:
             os.close(self._pidfd)  # reaped: it has told what it can
             self._pidfd = None
-        if self.log_dir is None and self._logs and not self._kept:
+        if self.log_dir is None and self._log_stem is not None and not self._kept:
             self._kept = {"stderr": self.stderr_text(), "stdout": self.stdout_text()}
-            for path in (self.stderr_path, self.stdout_path):
-                path.unlink(missing_ok=True)
+            for stream in ("stderr", "stdout"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self._log_name(stream))
 
 
 def _ready_or_default(ready: ReadySpec, *, uses_port: bool, activated: bool) -> ReadySpec:
@@ -710,9 +715,10 @@ def _launcher() -> str:
 _programs: dict[tuple[str, str, str | None], str] = {}
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: str) -> str:
     try:
-        return path.read_text("utf-8", "replace")
+        with open(path, encoding="utf-8", errors="replace") as log:
+            return log.read()
     except FileNotFoundError:
         return ""
 

@@ -12,9 +12,10 @@ the directories the plugin owns for a session (``ahead_in``) the next pair
 of each label is made ahead on the thread that starts servers, right after
 it spawned one (``make_ahead``), while that server gets ready and this
 thread would only wait; the pairs made ahead and never used are removed at
-the end of the session and at exit. A spawn ahead of time (prestart's, on
-the spawner thread) makes none: it costs the test nothing. A directory of
-the user's gets no file it did not ask for.
+the end of the session and at exit. After a spawn ahead of time
+(prestart's, on the spawner thread) the next pair is a job of its own on
+that thread, so whoever waits for the spawn does not wait for the files. A
+directory of the user's gets no file it did not ask for.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-
-from . import _spawn
 
 __all__ = ["ahead_in", "claim", "discard_made_ahead", "make_ahead", "private_directory"]
 
@@ -53,14 +52,18 @@ def claim(directory: Path, label: str) -> tuple[str, dict[str, int]]:
 
 def make_ahead(directory: Path, label: str) -> None:
     """Makes the next pair of ``directory`` and ``label`` for ``claim``, if
-    ``directory`` is one of ``ahead_in``, none is waiting, and this is not
-    the spawner thread. Call it while a server starts: the files are made
-    in time this thread would spend waiting."""
+    ``directory`` is one of ``ahead_in`` and none is waiting. Call it while a
+    server starts: the files are made in time this thread would spend
+    waiting. Any thread may: of two racing, one pair is kept."""
     key = (directory, label)
-    if directory not in _ahead_directories or key in _made_ahead or _spawn.on_spawner():
+    if directory not in _ahead_directories or key in _made_ahead:
         return
-    with contextlib.suppress(OSError):  # the directory went, say: claim makes one then
-        _made_ahead[key] = _make_pair(directory, label, make_directory=False)
+    try:
+        pair = _make_pair(directory, label, make_directory=False)
+    except OSError:  # the directory went, say: claim makes one then
+        return
+    if _made_ahead.setdefault(key, pair) is not pair:
+        _discard(pair)
 
 
 def discard_made_ahead(directory: Path | None = None) -> None:
@@ -69,11 +72,7 @@ def discard_made_ahead(directory: Path | None = None) -> None:
     at exit)."""
     _ahead_directories.difference_update(_ahead_directories if directory is None else {directory})
     for key in [key for key in _made_ahead if directory in (None, key[0])]:
-        pair = _made_ahead.pop(key)
-        _close(pair)
-        for stream in ("stdout", "stderr"):
-            with contextlib.suppress(OSError):
-                os.unlink(f"{pair[0]}.{stream}.log")
+        _discard(_made_ahead.pop(key))
 
 
 def _make_pair(
@@ -110,6 +109,13 @@ def _make_pair(
 def _close(pair: tuple[str, dict[str, int]]) -> None:
     for fd in pair[1].values():
         os.close(fd)
+
+
+def _discard(pair: tuple[str, dict[str, int]]) -> None:
+    _close(pair)
+    for stream in ("stdout", "stderr"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{pair[0]}.{stream}.log")
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_APPEND

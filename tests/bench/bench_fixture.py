@@ -9,10 +9,12 @@ holding ``--tests`` pairs of tests, interleaved: one that uses
 ``server_process``, one that uses a floor fixture on the same binary (Popen
 in a new session, read the READY line, killpg, wait). pytest's own reports
 time each test's setup and teardown; a test's cost is their sum, which
-includes whatever else the fixture needs (``tmp_path``, log files). The
+includes whatever else the fixture needs (log files, the verdict). The
 script prints, per round, the median cost of each and the ratio, then the
-median of the rounds' ratios. Arguments after ``--`` go to pytest (an ini
-option, say).
+median of the rounds' ratios; and the same ratio for the whole tests, the
+call included (with prestart, the call is where the next spare is
+spawned, so this one shows what the body of an empty test pays for it).
+Arguments after ``--`` go to pytest (an ini option, say).
 """
 
 from __future__ import annotations
@@ -54,8 +56,7 @@ def floor_server():
 
 
 def pytest_runtest_logreport(report):
-    if report.when in ("setup", "teardown"):
-        COSTS[report.nodeid] = COSTS.get(report.nodeid, 0.0) + report.duration
+    COSTS.setdefault(report.nodeid, {{}})[report.when] = report.duration
 
 
 def pytest_sessionfinish(session):
@@ -73,9 +74,12 @@ def test_fixture_{n}(server_process):
 """
 
 ENV = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+PHASES = {"fixture": ("setup", "teardown"), "test": ("setup", "call", "teardown")}
 
 
-def one_round(project: Path, pytest_args: list[str]) -> tuple[float, float]:
+def one_round(project: Path, pytest_args: list[str]) -> dict[str, tuple[float, float]]:
+    """The medians of the floor's and the fixture's tests, by what they sum:
+    ``fixture`` (setup and teardown) and ``test`` (the call too)."""
     subprocess.run(
         [
             sys.executable,
@@ -94,9 +98,16 @@ def one_round(project: Path, pytest_args: list[str]) -> tuple[float, float]:
         env=ENV,
     )
     costs = json.loads((project / "costs.json").read_text())
-    floor = [cost for name, cost in costs.items() if "test_floor_" in name]
-    fixture = [cost for name, cost in costs.items() if "test_fixture_" in name]
-    return statistics.median(floor), statistics.median(fixture)
+    medians = {}
+    for label, phases in PHASES.items():
+        floor, fixture = (
+            statistics.median(
+                sum(cost[phase] for phase in phases) for name, cost in costs.items() if kind in name
+            )
+            for kind in ("test_floor_", "test_fixture_")
+        )
+        medians[label] = (floor, fixture)
+    return medians
 
 
 def main() -> None:
@@ -110,15 +121,21 @@ def main() -> None:
         (project / "conftest.py").write_text(CONFTEST.format(binary=str(server_binary())))
         pairs = "".join(PAIR.format(n=n) for n in range(args.tests))
         (project / "test_pairs.py").write_text(pairs)
-        ratios = []
+        ratios: dict[str, list[float]] = {"fixture": [], "test": []}
         for round_number in range(1, args.rounds + 1):
-            floor, fixture = one_round(project, args.pytest_args)
-            ratios.append(fixture / floor)
+            medians = one_round(project, args.pytest_args)
+            for label, (floor, fixture) in medians.items():
+                ratios[label].append(fixture / floor)
+            floor, fixture = medians["fixture"]
             print(
                 f"round {round_number}: floor {floor * 1e3:.2f} ms, server_process "
-                f"{fixture * 1e3:.2f} ms, ratio {fixture / floor:.2f} (medians of {args.tests})"
+                f"{fixture * 1e3:.2f} ms, ratio {fixture / floor:.2f}; whole tests "
+                f"{medians['test'][1] / medians['test'][0]:.2f} (medians of {args.tests})"
             )
-    print(f"median ratio of {args.rounds} rounds: {statistics.median(ratios):.2f}")
+    print(
+        f"median ratio of {args.rounds} rounds: {statistics.median(ratios['fixture']):.2f} "
+        f"(whole tests, the call too: {statistics.median(ratios['test']):.2f})"
+    )
 
 
 if __name__ == "__main__":

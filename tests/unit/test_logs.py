@@ -93,3 +93,20 @@ def test_a_claim_writes_where_its_files_are_and_appends(tmp_path: Path) -> None:
 
     assert Path(f"{stem}.stderr.log").read_text() == "one\ntwo\n"
     assert Path(f"{stem}.stdout.log").read_text() == ""
+
+
+def test_of_two_pairs_made_ahead_at_once_one_is_kept(
+    ahead: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_pair = _logs._make_pair
+
+    def racing(directory: Path, label: str, **kwargs: bool) -> tuple[str, dict[str, int]]:
+        # Another thread makes a pair for the same label meanwhile.
+        _logs._made_ahead[(directory, label)] = make_pair(directory, label, **kwargs)
+        return make_pair(directory, label, **kwargs)
+
+    monkeypatch.setattr(_logs, "_make_pair", racing)
+    _logs.make_ahead(ahead, "srv")
+
+    assert names(ahead) == ["srv-1.stderr.log", "srv-1.stdout.log"]
+    assert claim(ahead, "srv") == f"{ahead}/srv-1"

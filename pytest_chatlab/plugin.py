@@ -22,7 +22,7 @@ from .options import (
     server_header,
 )
 from .timeouts import set_timer
-from .tracking import begin_call, end_call, explain_failure, running, start_attempt, verdict
+from .tracking import calling, explain_failure, running, start_attempt, verdict
 
 pytest_plugins = ("pytest_chatlab.fixtures",)
 
@@ -127,11 +127,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    begin_call(item)  # prestart's spares spawn while the body runs
-    try:
+    with calling(item):  # prestart's spares spawn while the body runs
         yield
-    finally:
-        end_call(item)
     # A server that died during the test fails the test itself, not only its teardown.
     verdict(item)
 

@@ -41,10 +41,9 @@ __all__ = [
     "Checkable",
     "Checked",
     "Tracked",
-    "begin_call",
+    "calling",
     "check_after",
     "current_item",
-    "end_call",
     "explain_failure",
     "report_sections",
     "running",
@@ -61,6 +60,8 @@ _SPAWN_WAIT = 5.0  # seconds end_call waits for a spawn; the next take waits for
 
 #: The test running in this process now, if any (``running``).
 _current: pytest.Item | None = None
+#: The test whose body runs now, if any (``calling``).
+_calling: pytest.Item | None = None
 
 
 class Checkable(Protocol):
@@ -114,8 +115,8 @@ class Tracked:
         self.harnesses: list[Harness] = []
         #: where whole logs and diagrams go once the test failed (made then, not before)
         self.failure_dir: Path | None = None
-        #: prestart's spawns waiting for the test's call; None once it began
-        self.spawns: list[Callable[[], Job[Any]]] | None = []
+        #: prestart's spawns waiting for the test's call
+        self.spawns: list[Callable[[], Job[Any]]] = []
         #: the spawns under way since the call began
         self.spawning: list[Job[Any]] = []
 
@@ -139,36 +140,40 @@ def running(item: pytest.Item) -> Iterator[None]:
 
 def spawn_during_call(item: pytest.Item, spawn: Callable[[], Job[Any]]) -> None:
     """Has ``spawn`` (prestart's next spare) run while the test's body runs:
-    at once if it runs already (see ``begin_call``)."""
+    at once if it runs already (see ``calling``)."""
     record = tracked(item)
-    if record.spawns is None:
+    if _calling is item:
         record.spawning.append(spawn())
     else:
         record.spawns.append(spawn)
 
 
-def begin_call(item: pytest.Item) -> None:
-    """Starts the spawns fixtures left for the call. A spare spawned during
-    setup would take the GIL from the test whenever the test first waited,
-    most often in teardown, where its exec slowed the stop of the server
-    it replaces; during the call it uses the test's own waits."""
-    record = item.stash.get(_KEY, None)
-    if record is None or record.spawns is None:
-        return
-    spawns, record.spawns = record.spawns, None
-    record.spawning += [spawn() for spawn in spawns]
+@contextmanager
+def calling(item: pytest.Item) -> Iterator[None]:
+    """The call of ``item``: starts the spawns its fixtures left for it, and
+    waits after the body until every spawn begun during the call is done.
 
-
-def end_call(item: pytest.Item) -> None:
-    """Waits, after the test's body, until the spawns it began are done, so
-    none is left for the teardown (a body that waited on I/O has given them
-    the time already). Bounded: a spawn is a fork and an exec."""
+    A spare spawned during setup took the GIL from the test whenever the
+    test first waited, most often in teardown, where its exec slowed the
+    stop of the server it replaces; during the call it uses the test's own
+    waits, and none is left for the teardown. The wait is bounded: a spawn
+    is a fork and an exec. Restored after, so a pytester run inside a test
+    nests."""
+    global _calling
+    previous, _calling = _calling, item
     record = item.stash.get(_KEY, None)
-    if record is None:
-        return
-    for job in record.spawning:
-        job.done.wait(_SPAWN_WAIT)
-    record.spawning.clear()
+    if record is not None:
+        spawns, record.spawns = record.spawns, []
+        record.spawning += [spawn() for spawn in spawns]
+    try:
+        yield
+    finally:
+        _calling = previous
+        record = item.stash.get(_KEY, None)  # made during the call, maybe
+        if record is not None:
+            for job in record.spawning:
+                job.done.wait(_SPAWN_WAIT)
+            record.spawning.clear()
 
 
 def check_after(item: pytest.Item, checked: Checked) -> None:

@@ -151,3 +151,25 @@ def test_the_next_spare_is_spawned_while_the_test_runs_not_in_its_setup(
 
     result.assert_outcomes(passed=3)
     assert alive_from(binary) == []
+
+
+def test_a_factory_first_asked_for_in_the_body_prestarts_too(pytester: pytest.Pytester):
+    binary = own_binary(pytester)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_body(request, n):
+            request.getfixturevalue("chatlab_server_factory")()
+            # Each test after the first took the spare the one before it spawned.
+            assert request.getfixturevalue("chatlab_spares").served == n
+        """
+    )
+
+    result = run(
+        pytester, "-p", "no:randomly", "-o", "chatlab_prestart=true", f"--chatlab-server={binary}"
+    )
+
+    result.assert_outcomes(passed=3)
+    assert alive_from(binary) == []

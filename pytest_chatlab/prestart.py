@@ -15,6 +15,10 @@ Theory of operation:
   thread of ``_spawn`` (whose children outlive any other thread), and the
   readiness is read on the test's thread when it takes the spare. A thread
   that waited for readiness would compete with the test for the GIL.
+- **When.** ``take`` has the replacement spawned at once unless told not
+  to; the plugin's fixtures have it spawned while the test's body runs
+  (``tracking.calling``), where the spawn uses the test's waits rather
+  than the teardown's.
 - **A spare that failed is forgotten.** If the spare could not be spawned,
   could not get ready, or has exited since, the test starts its own
   process, so a failure to start is reported by the test that needed the

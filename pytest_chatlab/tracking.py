@@ -56,7 +56,7 @@ __all__ = [
 
 _KEY = pytest.StashKey["Tracked"]()
 _STDERR_LINES = 60
-_SPAWN_WAIT = 5.0  # seconds end_call waits for a spawn; the next take waits for the rest
+_SPAWN_WAIT = 5.0  # seconds a call waits for a spawn at its end; the next take waits for the rest
 
 #: The test running in this process now, if any (``running``).
 _current: pytest.Item | None = None

@@ -9,12 +9,11 @@ a file made on another thread was slower still: each ``open`` gives up the
 GIL and waits to get it back from the test's thread, and files made as a
 server exited (when the output thread woke) slowed that server's stop. So in
 the directories the plugin owns for a session (``ahead_in``) the next pair
-of each label is made ahead on the thread that starts servers, right after
-it spawned one (``make_ahead``), while that server gets ready and this
-thread would only wait; the pairs made ahead and never used are removed at
-the end of the session and at exit. After a spawn ahead of time
-(prestart's, on the spawner thread) the next pair is a job of its own on
-that thread, so whoever waits for the spawn does not wait for the files. A
+of each label is made ahead by the thread that spawns servers (the test's,
+or prestart's spawner), right after it spawned one (``make_ahead``), while
+that server gets ready; the pairs made ahead and never used are removed at
+the end of the session and at exit. (A job of its own after a spare's
+spawn ran during the teardown and slowed the stop there by a third.) A
 directory of the user's gets no file it did not ask for.
 """
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Job", "on_spawner", "popen", "stop_spawner", "submit"]
+__all__ = ["Job", "popen", "stop_spawner", "submit"]
 
 
 T = TypeVar("T")
@@ -60,11 +60,6 @@ def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     if threading.current_thread() in (threading.main_thread(), _spawner):
         return subprocess.Popen(args, **kwargs)
     return submit(lambda: subprocess.Popen(args, **kwargs)).result()
-
-
-def on_spawner() -> bool:
-    """Whether this is the spawner thread: work here is ahead of time already."""
-    return _spawner is not None and threading.current_thread() is _spawner
 
 
 def submit(work: Callable[[], T]) -> Job[T]:

@@ -418,11 +418,7 @@ class ServerProcess:
         self._output = Output(pipes)
         self._pidfd = pidfd_of(self._proc.pid)
         if self.log_dir is not None:  # the next start's logs, while this one gets ready
-            make_ahead = functools.partial(_logs.make_ahead, self.log_dir, self._log_label())
-            if _spawn.on_spawner():  # a spare's: after its spawn, which a test may wait for
-                _spawn.submit(make_ahead)
-            else:
-                make_ahead()
+            _logs.make_ahead(self.log_dir, self._log_label())
 
     def _finish_start(self, ahead: bool) -> None:
         """Waits until the spawned server is ready; nothing is left behind if it fails."""

@@ -92,7 +92,8 @@ class Spares(Generic[P]):
                 evicted.append(spare)
             else:
                 old = self._spares.pop(key, None)
-                evicted += [old] if old is not None else []
+                if old is not None:
+                    evicted.append(old)
                 self._spares[key] = spare
                 while len(self._spares) > self._limit:
                     evicted.append(self._spares.popitem(last=False)[1])

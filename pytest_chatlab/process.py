@@ -380,13 +380,16 @@ class ServerProcess:
             self.port = port
             self._command = [arg.replace(PORT_PLACEHOLDER, str(port)) for arg in self.argv]
         log_fds = self._make_logs()
+        listener = None
         try:
             listener = self._listen() if self.socket_activation else None
-        except OSError:
+            pipes, child_ends = self._output_ends(log_fds)
+        except OSError:  # out of fds, say
             for fd in log_fds.values():
                 os.close(fd)
+            if listener is not None:
+                listener.close()
             raise
-        pipes, child_ends = self._output_ends(log_fds)
         launcher, server = program
         launch = [] if launcher is None else [launcher, "--parent", str(os.getpid())]
         if listener is not None:
@@ -444,12 +447,18 @@ class ServerProcess:
         pipes: dict[str, tuple[int, int]] = {}
         child_ends: dict[str, int] = {}
         watched = self.readiness.streams if self.readiness.watches_lines else set()
-        for stream, log in log_fds.items():
-            if stream in watched:
-                read_end, child_ends[stream] = os.pipe()
-                pipes[stream] = (read_end, log)
-            else:
-                child_ends[stream] = log
+        try:
+            for stream, log in log_fds.items():
+                if stream in watched:
+                    read_end, child_ends[stream] = os.pipe()
+                    pipes[stream] = (read_end, log)
+                else:
+                    child_ends[stream] = log
+        except OSError:  # the pipes made so far; the log fds are the caller's to close
+            for stream, (read_end, _) in pipes.items():
+                os.close(read_end)
+                os.close(child_ends[stream])
+            raise
         return pipes, child_ends
 
     def _await_ready(self, ahead: bool) -> None:

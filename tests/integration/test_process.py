@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shlex
 import signal
@@ -185,7 +186,9 @@ def test_one_that_dies_first_fails_at_once_with_status_and_output(tmp_path: Path
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc/self/fd")
-def test_starts_stops_and_failed_starts_leave_no_fd_open(server_path: Path, tmp_path) -> None:
+def test_starts_stops_and_failed_starts_leave_no_fd_open(
+    server_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def open_files() -> Counter[str]:
         """What the open fds are (pipe:[inode], a path, anon_inode:[pidfd]...):
         earlier tests' pipes may close meanwhile, never open."""
@@ -209,6 +212,18 @@ def test_starts_stops_and_failed_starts_leave_no_fd_open(server_path: Path, tmp_
             ServerProcess(dies, ready=LISTENING, log_dir=log_dir).start()
         with pytest.raises(ServerStartError):  # Popen itself fails: no such cwd
             ServerProcess(dies, ready=LISTENING, log_dir=log_dir, cwd=tmp_path / "gone").start()
+    pipe, made = os.pipe, []
+
+    def one_pipe_only() -> tuple[int, int]:  # out of fds after the first of two pipes
+        if made:
+            raise OSError(errno.EMFILE, "Too many open files")
+        made.append(pipe())
+        return made[0]
+
+    monkeypatch.setattr(os, "pipe", one_pipe_only)
+    with pytest.raises(OSError, match="Too many open files"):
+        ServerProcess(dies, ready=LISTENING, ready_stream="both", log_dir=tmp_path).start()
+    monkeypatch.undo()
     assert open_files() - before == Counter()
 
 
